@@ -1,0 +1,223 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Limits are a backend's hard limits on one batch call. The dispatcher never
+// builds a batch that breaks them.
+type Limits struct {
+	MaxItems      int // items in one batch; must be at least 1
+	MaxItemBytes  int // size of one item, as the backend counts it; 0: no limit
+	MaxBatchBytes int // sum of the item sizes in one batch; 0: no limit
+}
+
+// Sink is a backend: it measures items and writes batches of them.
+//
+// The dispatcher calls Limits once, in New. Measure is called from the
+// goroutine that calls Submit, possibly from many goroutines at once. Write is
+// called from up to Config.MaxInFlight goroutines at once, never with two
+// items of the same non-empty key in one call and never with an item whose key
+// is in another call still under way. Write must return soon after ctx ends.
+type Sink[T any] interface {
+	// Limits returns the backend's limits on one batch.
+	Limits() Limits
+	// Measure validates item and returns its de-duplication key ("" = never
+	// de-duplicated) and its size in bytes as the backend counts it. An error
+	// rejects the item at Submit.
+	Measure(item T) (key string, size int, err error)
+	// Write sends one batch. It returns the items the backend left
+	// unprocessed, which the dispatcher retries with backoff, and an error
+	// when the call failed as a whole. An error wrapped with Permanent is
+	// never retried: the dispatcher splits the batch to isolate the items
+	// that cause it. Any other error is retried, the whole batch again.
+	Write(ctx context.Context, items []T) (unprocessed []T, err error)
+}
+
+// Defaults used where a Config field is zero.
+const (
+	// DefaultMaxInFlight is the number of concurrent Write calls when
+	// Config.MaxInFlight is 0.
+	DefaultMaxInFlight = 4
+	// DefaultMaxBuffered is the number of items accepted but not yet
+	// written (pending, in flight or waiting for a retry) past which Submit
+	// blocks, when Config.MaxBuffered is 0.
+	DefaultMaxBuffered = 10_000
+	// DefaultMaxBufferedBytes is the sum of the sizes of the items accepted
+	// but not yet written past which Submit blocks, when
+	// Config.MaxBufferedBytes is 0.
+	DefaultMaxBufferedBytes = 128 << 20
+)
+
+// Config tunes a Dispatcher. The zero value is valid: every zero field means
+// the default named in its comment.
+type Config struct {
+	// MaxBatchItems caps the items in one batch. 0: Limits().MaxItems; more
+	// than that is a configuration error.
+	MaxBatchItems int
+	// FlushInterval is the longest an item waits in the buffer before it is
+	// sent in a batch that is not full, measured from the oldest pending
+	// item. 0: no timed flush; items wait for a full batch, Flush or Close.
+	FlushInterval time.Duration
+	// MaxInFlight is the number of concurrent Write calls. 0:
+	// DefaultMaxInFlight.
+	MaxInFlight int
+	// MaxBuffered is the number of items accepted but not yet written
+	// (pending, in flight or waiting for a retry) at which Submit blocks
+	// until there is room or its context ends. 0: DefaultMaxBuffered.
+	MaxBuffered int
+	// MaxBufferedBytes bounds the sum of the sizes of the items accepted but
+	// not yet written in the same way. An item is always accepted when
+	// nothing else is buffered, whatever its size. 0:
+	// DefaultMaxBufferedBytes.
+	MaxBufferedBytes int
+	// Duplicates says what Submit does with an item whose key is already
+	// pending. The zero value is RejectDuplicates.
+	Duplicates DuplicatePolicy
+	// BackOff returns a fresh policy for each retry loop (one batch and
+	// what is left of it). nil: DefaultBackOff.
+	BackOff func() backoff.BackOff
+	// Logger receives retries at debug level and failures at warn level.
+	// Log records carry counts and errors, never item contents. nil:
+	// discard.
+	Logger *slog.Logger
+}
+
+// DuplicatePolicy says what happens when an item is submitted while another
+// item with the same key is pending (buffered and not yet sent).
+type DuplicatePolicy int
+
+const (
+	// RejectDuplicates keeps the pending item: Submit returns ErrDuplicate.
+	RejectDuplicates DuplicatePolicy = iota
+	// ReplaceDuplicates puts the new item in the place of the pending one,
+	// which is counted in Stats.Replaced: the last write wins.
+	ReplaceDuplicates
+)
+
+// String returns the policy's name.
+func (p DuplicatePolicy) String() string {
+	switch p {
+	case RejectDuplicates:
+		return "RejectDuplicates"
+	case ReplaceDuplicates:
+		return "ReplaceDuplicates"
+	}
+	return fmt.Sprintf("DuplicatePolicy(%d)", int(p))
+}
+
+// DefaultBackOff returns the retry policy used when Config.BackOff is nil:
+// jittered exponential waits from 50ms, doubling up to 5s, giving up after 10
+// retries or two minutes, whichever comes first.
+func DefaultBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(50*time.Millisecond),
+		backoff.WithMultiplier(2),
+		backoff.WithRandomizationFactor(0.5),
+		backoff.WithMaxInterval(5*time.Second),
+		backoff.WithMaxElapsedTime(2*time.Minute),
+	)
+	return backoff.WithMaxRetries(b, 10)
+}
+
+// Errors that callers branch on with errors.Is.
+var (
+	// ErrClosed is returned by Submit after Close, and wrapped in the
+	// failures of the items that Close had to give up on when its context
+	// ended.
+	ErrClosed = errors.New("batch: dispatcher closed")
+	// ErrDuplicate is returned by Submit, under RejectDuplicates, for an item
+	// whose key is already pending.
+	ErrDuplicate = errors.New("batch: an item with the same key is already pending")
+	// ErrItemTooLarge is returned by Submit for an item larger than the
+	// backend accepts.
+	ErrItemTooLarge = errors.New("batch: item too large")
+	// ErrUnprocessed is the cause of the failure of an item that the backend
+	// still left unprocessed when the retry policy gave up.
+	ErrUnprocessed = errors.New("batch: the backend left the item unprocessed")
+)
+
+// PermanentError marks an error that no retry can fix. See Permanent.
+type PermanentError struct {
+	Err error
+}
+
+// Permanent wraps err so that the dispatcher does not retry the call that
+// returned it. A Sink returns it from Write when the backend refused the
+// request itself (a validation error, an unknown table). Permanent(nil) is
+// nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// Error returns the wrapped error's message.
+func (e *PermanentError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err, or an error it wraps, was made by
+// Permanent.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// Failure is an item that could not be written, and why.
+type Failure[T any] struct {
+	Item T
+	Err  error
+}
+
+// FailedError reports the items that could not be written. Flush and Close
+// return it; match it with errors.As. Each failure is reported once.
+type FailedError[T any] struct {
+	Failures []Failure[T]
+}
+
+// Error summarises the failures: their number and the first cause.
+func (e *FailedError[T]) Error() string {
+	switch len(e.Failures) {
+	case 0:
+		return "batch: no items failed"
+	case 1:
+		return "batch: 1 item failed: " + e.Failures[0].Err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "batch: %d items failed; first: %v", len(e.Failures), e.Failures[0].Err)
+	return b.String()
+}
+
+// Unwrap returns the cause of each failure, so that errors.Is and errors.As
+// look through all of them.
+func (e *FailedError[T]) Unwrap() []error {
+	errs := make([]error, len(e.Failures))
+	for i, f := range e.Failures {
+		errs[i] = f.Err
+	}
+	return errs
+}
+
+// Stats counts what a Dispatcher did. At rest (after Flush returns),
+// Submitted == Written + Failed + Replaced.
+type Stats struct {
+	Submitted int64 // items accepted by Submit
+	Written   int64 // items the backend confirmed
+	Failed    int64 // items reported as failures
+	Replaced  int64 // pending items displaced by a newer one with the same key (ReplaceDuplicates)
+	Rejected  int64 // items Submit refused (duplicate, too large, invalid)
+	Retries   int64 // items sent again
+	Batches   int64 // Write calls
+	Pending   int   // items buffered and not yet sent, now
+	InFlight  int   // items sent and not yet written or failed (including those waiting for a retry), now
+}
