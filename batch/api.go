@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -193,9 +192,7 @@ func (e *FailedError[T]) Error() string {
 	case 1:
 		return "batch: 1 item failed: " + e.Failures[0].Err.Error()
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "batch: %d items failed; first: %v", len(e.Failures), e.Failures[0].Err)
-	return b.String()
+	return fmt.Sprintf("batch: %d items failed; first: %v", len(e.Failures), e.Failures[0].Err)
 }
 
 // Unwrap returns the cause of each failure, so that errors.Is and errors.As
