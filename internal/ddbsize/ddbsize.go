@@ -1,0 +1,213 @@
+package ddbsize
+
+import (
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// MaxItemSize is the largest item size this library accepts (DynamoDB's 400 KB, counted as 400,000 bytes).
+//
+// DynamoDB's own limit is 400 KB with 1 KB = 1,024 bytes (Developer Guide,
+// "Constraints in Amazon DynamoDB": "All size measurements in DynamoDB use
+// binary-based units"), that is 409,600 bytes; counting 400,000 leaves 9,600
+// bytes of margin for the places where [ItemSize] can only follow the
+// guide's approximate rules.
+const MaxItemSize = 400_000
+
+// Overheads from the Developer Guide, "DynamoDB item sizes and formats".
+const (
+	docOverhead  = 3 // a List or Map, whatever its contents
+	elemOverhead = 1 // each List or Map element
+	scalarSize   = 1 // a Null or Boolean value
+)
+
+// JSON bytes around each kind of value, as aws-sdk-go-v2 writes them. The
+// tags have the same length in each group: N and B as S, NULL as BOOL, M as
+// L, NS and BS as SS.
+const (
+	jsonScalar = len(`{"S":`) + len(`}`)    // S, N, B: 6, plus the value
+	jsonBool   = len(`{"BOOL":`) + len(`}`) // BOOL, NULL: 9, plus true or false
+	jsonDoc    = len(`{"L":[`) + len(`]}`)  // L, M: 8, plus the elements
+	jsonSet    = len(`{"SS":[`) + len(`]}`) // SS, NS, BS: 9, plus the elements
+	jsonNull   = len(`null`)                // a nil []byte
+	jsonTrue   = len(`true`)
+	jsonFalse  = len(`false`)
+	jsonObject = len(`{`) + len(`}`) // an item
+	jsonColon  = len(`:`)            // after each name
+	jsonComma  = len(`,`)            // between elements
+)
+
+// ItemSize returns the size of item as DynamoDB counts it (attribute names in UTF-8 plus values).
+//
+// It is the sum, over the attributes, of the UTF-8 length of the name plus
+// [AttributeSize] of the value. A nil item has size 0.
+func ItemSize(item map[string]types.AttributeValue) int {
+	size, _ := mapSizes(item, false)
+	return size
+}
+
+// AttributeSize returns the size of one attribute value as DynamoDB counts it (without its name).
+//
+// A nil value, a nil pointer of a member type and a member type this package
+// does not know (such as *types.UnknownUnionMember) count 0. A Number that
+// [NumberSize] rejects counts 21 bytes, the most a valid
+// number can take. The value must not contain itself.
+func AttributeSize(av types.AttributeValue) int {
+	size, _ := attrSizes(av, false)
+	return size
+}
+
+// JSONSize returns an upper bound, never below the real figure, of the number of bytes that aws-sdk-go-v2
+// writes for item as a JSON object in a request body ({"name":{"S":"value"},...}), escaping and base64 included.
+//
+// For the serializer of service/dynamodb v1.74.0 the bound is exact, with
+// two exceptions. An invalid UTF-8 byte in a name or string counts 6 bytes,
+// what older releases wrote, where the current one writes 3; see the package
+// documentation. A nil or unknown value counts 0 bytes but keeps its comma in
+// a List and its name in a Map, as older releases wrote them; the current one
+// drops the List comma, and writes invalid JSON for the Map entry, which
+// DynamoDB rejects. A nil item counts as {} (2 bytes).
+func JSONSize(item map[string]types.AttributeValue) int {
+	_, js := mapSizes(item, true)
+	return js
+}
+
+// Sizes returns ItemSize and JSONSize in one walk of the item (this one is on the hot path: one pass, no allocations).
+func Sizes(item map[string]types.AttributeValue) (size, jsonSize int) {
+	return mapSizes(item, true)
+}
+
+// mapSizes returns the DynamoDB size and, if withJSON, the JSON size of m as
+// an item: names and values only, without a Map's own overheads.
+func mapSizes(m map[string]types.AttributeValue, withJSON bool) (size, js int) {
+	js = jsonObject
+	for name, av := range m {
+		s, j := attrSizes(av, withJSON)
+		size += len(name) + s
+		if withJSON {
+			js += escapedLen(name) + jsonColon + j + jsonComma
+		}
+	}
+	if withJSON && len(m) > 0 {
+		js -= jsonComma // n elements, n-1 commas
+	}
+	return size, js
+}
+
+// attrSizes returns the DynamoDB size and, if withJSON, the JSON size of av,
+// without its name.
+func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		if v == nil {
+			return 0, 0
+		}
+		if withJSON {
+			js = jsonScalar + escapedLen(v.Value)
+		}
+		return len(v.Value), js
+
+	case *types.AttributeValueMemberN:
+		if v == nil {
+			return 0, 0
+		}
+		if withJSON {
+			js = jsonScalar + escapedLen(v.Value)
+		}
+		return numberSize(v.Value), js
+
+	case *types.AttributeValueMemberB:
+		if v == nil {
+			return 0, 0
+		}
+		return len(v.Value), jsonScalar + blobLen(v.Value)
+
+	case *types.AttributeValueMemberBOOL:
+		if v == nil {
+			return 0, 0
+		}
+		return scalarSize, jsonBool + boolLen(v.Value)
+
+	case *types.AttributeValueMemberNULL:
+		if v == nil {
+			return 0, 0
+		}
+		return scalarSize, jsonBool + boolLen(v.Value)
+
+	case *types.AttributeValueMemberL:
+		if v == nil {
+			return 0, 0
+		}
+		size, js = docOverhead, jsonDoc
+		for _, e := range v.Value {
+			s, j := attrSizes(e, withJSON)
+			size += elemOverhead + s
+			js += j
+		}
+		js += commas(len(v.Value))
+		return size, js
+
+	case *types.AttributeValueMemberM:
+		if v == nil {
+			return 0, 0
+		}
+		s, j := mapSizes(v.Value, withJSON)
+		// mapSizes counted the map's braces as an item's; jsonDoc has them.
+		return docOverhead + len(v.Value)*elemOverhead + s, jsonDoc - jsonObject + j
+
+	case *types.AttributeValueMemberSS:
+		if v == nil {
+			return 0, 0
+		}
+		js = jsonSet + commas(len(v.Value))
+		for _, e := range v.Value {
+			size += len(e)
+			if withJSON {
+				js += escapedLen(e)
+			}
+		}
+		return size, js
+
+	case *types.AttributeValueMemberNS:
+		if v == nil {
+			return 0, 0
+		}
+		js = jsonSet + commas(len(v.Value))
+		for _, e := range v.Value {
+			size += numberSize(e)
+			if withJSON {
+				js += escapedLen(e)
+			}
+		}
+		return size, js
+
+	case *types.AttributeValueMemberBS:
+		if v == nil {
+			return 0, 0
+		}
+		js = jsonSet + commas(len(v.Value))
+		for _, e := range v.Value {
+			size += len(e)
+			js += blobLen(e)
+		}
+		return size, js
+	}
+	// nil, *types.UnknownUnionMember, or a member type added to the SDK later.
+	// aws-sdk-go-v2 writes nothing for these.
+	return 0, 0
+}
+
+// commas returns the number of commas between n elements.
+func commas(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return (n - 1) * jsonComma
+}
+
+// boolLen returns the length of true or false in JSON.
+func boolLen(b bool) int {
+	if b {
+		return jsonTrue
+	}
+	return jsonFalse
+}
