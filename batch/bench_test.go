@@ -11,7 +11,9 @@ import (
 // nopSink accepts everything at once.
 type nopSink struct{}
 
-func (nopSink) Limits() batch.Limits { return batch.Limits{MaxItems: 25, MaxItemBytes: 400_000, MaxBatchBytes: 16_000_000} }
+func (nopSink) Limits() batch.Limits {
+	return batch.Limits{MaxItems: 25, MaxItemBytes: 400_000, MaxBatchBytes: 16_000_000}
+}
 
 func (nopSink) Measure(it item) (string, int, error) { return it.Key, it.Size, nil }
 

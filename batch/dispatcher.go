@@ -46,29 +46,27 @@ type Dispatcher[T any] struct {
 	mu sync.Mutex
 	// queue[head:] are the pending items, oldest first; base+i is the
 	// position of queue[i] that index records.
-	queue      []entry[T]
-	head       int
-	base       int
-	index      map[string]int      // pending key -> position
-	inFlight   map[string]struct{} // keys in flight
-	pendBytes  int                 // sum of the sizes of the pending items
-	bufItems   int                 // items accepted and not yet finished
-	bufBytes   int                 // sum of their sizes
-	flyItems   int                 // items in flight
-	writers    int                 // writer goroutines running
-	seq        uint64              // the number of the last accepted item
-	submitted  int64
-	replaced   int64
-	waiters    []*waiter // Flush calls waiting
-	blocked    int       // Submit calls waiting for room
-	room       chan struct{}
-	failures   []Failure[T] // not yet reported
-	timerIdle  bool         // the timer goroutine waits for a kick
-	closing    bool         // Close was called: Submit refuses
-	aborted    bool         // Close gave up: nothing more is sent
-	closeDone  chan struct{}
-	closeErr   error
-	closeTaken bool
+	queue     []entry[T]
+	head      int
+	base      int
+	index     map[string]int      // pending key -> position
+	inFlight  map[string]struct{} // keys in flight
+	pendBytes int                 // sum of the sizes of the pending items
+	bufItems  int                 // items accepted and not yet finished
+	bufBytes  int                 // sum of their sizes
+	flyItems  int                 // items in flight
+	writers   int                 // writer goroutines running
+	seq       uint64              // the number of the last accepted item
+	submitted int64
+	replaced  int64
+	waiters   []*waiter // Flush calls waiting
+	blocked   int       // Submit calls waiting for room
+	room      chan struct{}
+	failures  []Failure[T] // not yet reported
+	timerIdle bool         // the timer goroutine waits for a kick
+	closing   bool         // Close was called: Submit refuses
+	aborted   bool         // Close gave up: nothing more is sent
+	closeDone chan struct{}
 }
 
 type entry[T any] struct {
