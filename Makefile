@@ -1,0 +1,66 @@
+# Build, test and lint batchutils. GNU make; every variable can be overridden,
+# e.g. `make test GO=go1.25.0 PKGS=./dynamo/...`.
+
+SHELL := bash
+
+GO ?= go
+GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
+PKGS ?= ./...
+
+# Integration tests run against a local DynamoDB-compatible server (dynalite)
+# that this script installs, starts and stops; see its header.
+RUN_DYNALITE ?= bash internal/dynalite/run.sh
+
+TESTFLAGS ?= -race -count=1 -timeout 20m
+BENCHFLAGS ?= -run='^$$' -bench=. -benchmem -count=6
+COVERFLAGS ?= -count=1 -timeout 20m -covermode=atomic -coverpkg=./...
+
+# Tools are installed at pinned versions into .tools (ignored by git).
+TOOLS_DIR := $(CURDIR)/.tools
+TOOLS_BIN := $(TOOLS_DIR)/bin
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
+
+.PHONY: all test bench lint fmt-check vet staticcheck cover demo clean
+
+all: test lint
+
+## test: every test, with -race, against a local server started for the run
+test:
+	$(RUN_DYNALITE) $(GO) test $(TESTFLAGS) $(PKGS)
+
+## bench: every benchmark, 6 runs each, also written to bench.txt for benchstat
+bench:
+	set -o pipefail; $(GO) test $(BENCHFLAGS) $(PKGS) | tee bench.txt
+
+## lint: gofmt, go vet and staticcheck
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@files=$$(find . \( -name .git -o -name .tools -o -name node_modules -o -name testdata \) -prune \
+		-o -name '*.go' -type f -print | xargs $(GOFMT) -l); \
+	if [ -n "$$files" ]; then echo "gofmt -w needed on:"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) $(PKGS)
+
+$(STATICCHECK):
+	GOBIN=$(TOOLS_BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS_BIN)/staticcheck $@
+
+## cover: coverage profile (cover.out, cover.html) and a per-function summary
+cover:
+	$(RUN_DYNALITE) $(GO) test $(COVERFLAGS) -coverprofile=cover.out $(PKGS)
+	$(GO) tool cover -html=cover.out -o cover.html
+	$(GO) tool cover -func=cover.out
+
+## demo: write 100,000 records into a local server
+demo:
+	$(RUN_DYNALITE) $(GO) run ./internal/cmd/demo
+
+## clean: remove installed tools and outputs
+clean:
+	rm -rf $(TOOLS_DIR) cover.out cover.html bench.txt
