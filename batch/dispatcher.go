@@ -45,18 +45,18 @@ type Dispatcher[T any] struct {
 
 	mu sync.Mutex
 	// queue[head:] are the pending items, oldest first; base+i is the
-	// position of queue[i] that index records.
+	// position of queue[i] that keyState.pos records.
 	queue     []entry[T]
 	head      int
 	base      int
-	index     map[string]int      // pending key -> position
-	inFlight  map[string]struct{} // keys in flight
-	pendBytes int                 // sum of the sizes of the pending items
-	bufItems  int                 // items accepted and not yet finished
-	bufBytes  int                 // sum of their sizes
-	flyItems  int                 // items in flight
-	writers   int                 // writer goroutines running
-	seq       uint64              // the number of the last accepted item
+	keys      map[string]*keyState // the keys pending or in flight
+	freeKeys  []*keyState          // for reuse
+	pendBytes int                  // sum of the sizes of the pending items
+	bufItems  int                  // items accepted and not yet finished
+	bufBytes  int                  // sum of their sizes
+	flyItems  int                  // items in flight
+	writers   int                  // writer goroutines running
+	seq       uint64               // the number of the last accepted item
 	submitted int64
 	replaced  int64
 	waiters   []*waiter // Flush calls waiting
@@ -71,17 +71,25 @@ type Dispatcher[T any] struct {
 
 type entry[T any] struct {
 	item T
-	key  string
+	ks   *keyState // nil for an item without a key
 	size int
-	seq  uint64
+	seq  uint64    // 0 once taken into a batch
 	at   time.Time // when it was accepted, with a FlushInterval only
+}
+
+// keyState is what the dispatcher knows of a key: one lookup in
+// Dispatcher.keys per Submit, and none while batching.
+type keyState struct {
+	key  string
+	pos  int  // position of the pending item of this key, or -1
+	busy bool // an item of this key is in flight
 }
 
 // A batch in flight: its items and, for the bookkeeping once it is done,
 // their keys, numbers and sizes.
 type flight[T any] struct {
 	items []T
-	keys  []string // non-empty keys only
+	keys  []*keyState // of the items with a key
 	seqs  []uint64
 	bytes int
 }
@@ -140,8 +148,7 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 		policy:      cfg.Duplicates,
 		newBackOff:  cfg.BackOff,
 		log:         cfg.Logger,
-		index:       make(map[string]int),
-		inFlight:    make(map[string]struct{}),
+		keys:        make(map[string]*keyState),
 		closeDone:   make(chan struct{}),
 	}
 	if d.newBackOff == nil {
@@ -196,13 +203,13 @@ func (d *Dispatcher[T]) Submit(ctx context.Context, item T) error {
 			return ErrClosed
 		}
 		if key != "" {
-			if pos, ok := d.index[key]; ok {
+			if ks := d.keys[key]; ks != nil && ks.pos >= 0 {
 				if d.policy == RejectDuplicates {
 					d.mu.Unlock()
 					d.rejected.Add(1)
 					return ErrDuplicate
 				}
-				d.replaceLocked(pos-d.base, item, size)
+				d.replaceLocked(ks.pos-d.base, item, size)
 				d.mu.Unlock()
 				return nil
 			}
@@ -230,12 +237,17 @@ func (d *Dispatcher[T]) Submit(ctx context.Context, item T) error {
 		d.blocked--
 	}
 	d.seq++
-	e := entry[T]{item: item, key: key, size: size, seq: d.seq}
+	e := entry[T]{item: item, size: size, seq: d.seq}
 	if d.interval > 0 {
 		e.at = time.Now()
 	}
 	if key != "" {
-		d.index[key] = d.base + len(d.queue)
+		ks := d.keys[key]
+		if ks == nil {
+			ks = d.newKeyLocked(key)
+		}
+		ks.pos = d.base + len(d.queue)
+		e.ks = ks
 	}
 	d.queue = append(d.queue, e)
 	d.submitted++
@@ -251,6 +263,29 @@ func (d *Dispatcher[T]) Submit(ctx context.Context, item T) error {
 	}
 	d.mu.Unlock()
 	return nil
+}
+
+// newKeyLocked adds key, neither pending nor in flight yet, to d.keys.
+func (d *Dispatcher[T]) newKeyLocked(key string) *keyState {
+	var ks *keyState
+	if n := len(d.freeKeys); n > 0 {
+		ks = d.freeKeys[n-1]
+		d.freeKeys = d.freeKeys[:n-1]
+	} else {
+		ks = new(keyState)
+	}
+	*ks = keyState{key: key, pos: -1}
+	d.keys[key] = ks
+	return ks
+}
+
+// dropKeyLocked forgets a key that is neither pending nor in flight.
+func (d *Dispatcher[T]) dropKeyLocked(ks *keyState) {
+	delete(d.keys, ks.key)
+	*ks = keyState{}
+	if len(d.freeKeys) < 4096 {
+		d.freeKeys = append(d.freeKeys, ks)
+	}
 }
 
 // replaceLocked puts item in the place of the pending entry queue[i], which
@@ -310,10 +345,8 @@ func (d *Dispatcher[T]) nextLocked() *flight[T] {
 	i := d.head
 	for ; i < len(d.queue) && len(f.items) < max; i++ {
 		e := &d.queue[i]
-		if e.key != "" {
-			if _, busy := d.inFlight[e.key]; busy {
-				continue
-			}
+		if e.ks != nil && e.ks.busy {
+			continue
 		}
 		if d.limits.MaxBatchBytes > 0 && len(f.items) > 0 && f.bytes+e.size > d.limits.MaxBatchBytes {
 			break
@@ -321,13 +354,12 @@ func (d *Dispatcher[T]) nextLocked() *flight[T] {
 		f.items = append(f.items, e.item)
 		f.seqs = append(f.seqs, e.seq)
 		f.bytes += e.size
-		if e.key != "" {
-			f.keys = append(f.keys, e.key)
-			delete(d.index, e.key)
-			d.inFlight[e.key] = struct{}{}
+		if e.ks != nil {
+			f.keys = append(f.keys, e.ks)
+			e.ks.busy = true
+			e.ks.pos = -1
 		}
-		e.key = "" // marks it taken
-		e.seq = 0
+		e.seq = 0 // marks it taken
 	}
 	if len(f.items) == 0 {
 		return nil
@@ -342,8 +374,8 @@ func (d *Dispatcher[T]) nextLocked() *flight[T] {
 		w--
 		if w != r {
 			d.queue[w] = d.queue[r]
-			if k := d.queue[w].key; k != "" {
-				d.index[k] = d.base + w
+			if ks := d.queue[w].ks; ks != nil {
+				ks.pos = d.base + w
 			}
 		}
 	}
@@ -392,8 +424,11 @@ func (d *Dispatcher[T]) writer(f *flight[T]) {
 func (d *Dispatcher[T]) doneLocked(f *flight[T], failed []Failure[T]) {
 	d.failures = append(d.failures, failed...)
 	d.failed.Add(int64(len(failed)))
-	for _, k := range f.keys {
-		delete(d.inFlight, k)
+	for _, ks := range f.keys {
+		ks.busy = false
+		if ks.pos < 0 {
+			d.dropKeyLocked(ks)
+		}
 	}
 	d.flyItems -= len(f.items)
 	d.bufItems -= len(f.items)
@@ -637,10 +672,15 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 			d.bufItems--
 			d.bufBytes -= e.size
 			d.finishLocked(e.seq)
+			if ks := e.ks; ks != nil {
+				ks.pos = -1
+				if !ks.busy {
+					d.dropKeyLocked(ks)
+				}
+			}
 		}
 		clear(d.queue)
 		d.queue, d.head, d.pendBytes = d.queue[:0], 0, 0
-		clear(d.index)
 		d.mu.Unlock()
 		d.shutdown()
 		d.mu.Lock()
