@@ -1,0 +1,235 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/ddbsize"
+)
+
+// Client is the part of *dynamodb.Client that the dispatcher uses. Any
+// wrapper or test double with this method plugs in.
+type Client interface {
+	BatchWriteItem(ctx context.Context, params *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+var _ Client = (*dynamodb.Client)(nil)
+
+// DynamoDB's limits on BatchWriteItem.
+const (
+	// MaxBatchItems is the most write requests in one BatchWriteItem call.
+	MaxBatchItems = 25
+	// MaxItemBytes is the largest item accepted, by DynamoDB's own size
+	// rules (attribute names plus values).
+	MaxItemBytes = ddbsize.MaxItemSize
+	// MaxRequestBytes bounds the JSON body of one BatchWriteItem call.
+	MaxRequestBytes = 16_000_000
+	// MaxPartitionKeyBytes and MaxSortKeyBytes are the longest key values.
+	MaxPartitionKeyBytes = 2048
+	MaxSortKeyBytes      = 1024
+)
+
+// KeyType is the data type of a key attribute, as declared in the table's
+// key schema.
+type KeyType int
+
+const (
+	String KeyType = iota // S (the default, as partition_key_data_type=str in boto3_batch_utils)
+	Number                // N
+	Binary                // B
+)
+
+// String returns the DynamoDB type descriptor: "S", "N" or "B".
+func (k KeyType) String() string {
+	switch k {
+	case String:
+		return "S"
+	case Number:
+		return "N"
+	case Binary:
+		return "B"
+	}
+	return fmt.Sprintf("KeyType(%d)", int(k))
+}
+
+// Config says where and how a Dispatcher writes.
+type Config struct {
+	// Table is the name of the table. Required.
+	Table string
+	// PartitionKey is the name of the table's partition key attribute.
+	// Required.
+	PartitionKey string
+	// PartitionKeyType is its type in the table's key schema. The zero
+	// value is String.
+	PartitionKeyType KeyType
+	// PartitionKeyLocation, if set, names the attribute of each item that
+	// holds the partition key's value. The value is copied to PartitionKey,
+	// converted to PartitionKeyType (a string of digits to a number, a
+	// number to its decimal string), overriding any value already there.
+	// The source attribute stays; the caller's item is never modified.
+	PartitionKeyLocation string
+	// SortKey is the name of the table's sort key attribute; "" for a table
+	// without one.
+	SortKey string
+	// SortKeyType is its type. The zero value is String.
+	SortKeyType KeyType
+	// Batch tunes the batching core: batch size (at most 25), timed flush,
+	// concurrency, buffer, duplicates policy, retries and logging.
+	Batch batch.Config
+	// EncoderOptions, if set, adjusts how items other than
+	// map[string]types.AttributeValue are marshalled (struct tag name,
+	// empty sets, ...).
+	EncoderOptions func(*attributevalue.EncoderOptions)
+}
+
+// Errors that callers branch on with errors.Is, besides batch.ErrDuplicate,
+// batch.ErrItemTooLarge and batch.ErrClosed.
+var (
+	// ErrInvalidKey is returned by Put and Delete for an item whose key
+	// attribute is missing, empty, of the wrong type or too long, or whose
+	// PartitionKeyLocation attribute is missing or cannot be converted.
+	ErrInvalidKey = errors.New("dynamo: invalid key")
+	// ErrInvalidItem is returned by Put and Delete for an item that cannot
+	// be marshalled, or holds a value DynamoDB refuses (a number that is NaN
+	// or infinite, an empty or duplicated set, nesting deeper than 32).
+	ErrInvalidItem = errors.New("dynamo: invalid item")
+)
+
+// Dispatcher writes items of type T to one DynamoDB table in
+// BatchWriteItem calls. T is a struct (with dynamodbav tags), a
+// map[string]any, a map[string]types.AttributeValue (passed through as it
+// is), or anything attributevalue.MarshalMap accepts. All its methods are safe
+// for concurrent use. Do not modify an item after passing it to Put or
+// Delete.
+type Dispatcher[T any] struct {
+	core *batch.Dispatcher[*request[T]]
+	w    *writer[T]
+}
+
+// New returns a Dispatcher that writes through client as cfg says. It
+// validates cfg once and returns a clear error for a bad one.
+func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
+	switch {
+	case client == nil:
+		return nil, errors.New("dynamo: New needs a Client, got nil")
+	case cfg.Table == "":
+		return nil, errors.New("dynamo: Config.Table is empty")
+	case len(cfg.Table) < 3 || len(cfg.Table) > 255 || !validTableName(cfg.Table):
+		return nil, fmt.Errorf("dynamo: Config.Table %q is not a valid table name (3 to 255 of a-z A-Z 0-9 _ - .)", cfg.Table)
+	case cfg.PartitionKey == "":
+		return nil, errors.New("dynamo: Config.PartitionKey is empty")
+	case cfg.PartitionKeyType < String || cfg.PartitionKeyType > Binary:
+		return nil, fmt.Errorf("dynamo: Config.PartitionKeyType %v is not String, Number or Binary", cfg.PartitionKeyType)
+	case cfg.SortKeyType < String || cfg.SortKeyType > Binary:
+		return nil, fmt.Errorf("dynamo: Config.SortKeyType %v is not String, Number or Binary", cfg.SortKeyType)
+	case cfg.SortKey != "" && cfg.SortKey == cfg.PartitionKey:
+		return nil, fmt.Errorf("dynamo: Config.SortKey %q is also the partition key", cfg.SortKey)
+	case cfg.SortKey == "" && cfg.SortKeyType != String:
+		return nil, fmt.Errorf("dynamo: Config.SortKeyType %v is set without a SortKey", cfg.SortKeyType)
+	case cfg.PartitionKeyLocation != "" && cfg.PartitionKeyLocation == cfg.PartitionKey:
+		return nil, fmt.Errorf("dynamo: Config.PartitionKeyLocation %q is the partition key itself", cfg.PartitionKeyLocation)
+	}
+	if err := checkItemType(reflect.TypeFor[T]()); err != nil {
+		return nil, err
+	}
+	w := &writer[T]{client: client, cfg: cfg}
+	w.enc = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
+		if cfg.EncoderOptions != nil {
+			cfg.EncoderOptions(o)
+		}
+	})
+	w.limits = batch.Limits{
+		MaxItems:      MaxBatchItems,
+		MaxBatchBytes: MaxRequestBytes - envelopeBytes(cfg.Table),
+	}
+	core, err := batch.New[*request[T]](w, cfg.Batch)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: %w", err)
+	}
+	return &Dispatcher[T]{core: core, w: w}, nil
+}
+
+func validTableName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// envelopeBytes is the size of a BatchWriteItem body around its write
+// requests: {"RequestItems":{"table":[...]}}, with room to spare.
+func envelopeBytes(table string) int {
+	return len(`{"RequestItems":{"":[]}}`) + len(table) + 64
+}
+
+// Put queues item to be written with a PutRequest, replacing any item with
+// its key in the table. It returns once the item is buffered: Flush and Close
+// report the outcome. Errors match batch.ErrDuplicate (its key is pending,
+// under batch.RejectDuplicates), batch.ErrItemTooLarge (over 400,000 bytes),
+// ErrInvalidKey, ErrInvalidItem or batch.ErrClosed with errors.Is; if the
+// buffer is full and ctx ends first, ctx's error.
+func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
+	return d.core.Submit(ctx, d.w.prepare(item, false))
+}
+
+// Delete queues the deletion of the item with item's key: only the key
+// attributes of item are sent, in a DeleteRequest. A put and a delete of one
+// key count as the same key for de-duplication. Errors are as for Put.
+func (d *Dispatcher[T]) Delete(ctx context.Context, item T) error {
+	return d.core.Submit(ctx, d.w.prepare(item, true))
+}
+
+// Flush writes every pending item and waits until each item queued before it
+// is written or has failed. It returns nil or a *batch.FailedError[T] holding
+// the caller's items that failed since the last report, each with its cause
+// (the AWS error, with its code and message, where DynamoDB refused it). If
+// ctx ends first it returns ctx's error and nothing is lost.
+func (d *Dispatcher[T]) Flush(ctx context.Context) error {
+	return unwrapFailures[T](d.core.Flush(ctx))
+}
+
+// Close flushes, stops the dispatcher's goroutines and returns like Flush.
+// If ctx ends first, every item not written is returned as a failure
+// matching batch.ErrClosed. Put and Delete after Close return
+// batch.ErrClosed. Close is idempotent.
+func (d *Dispatcher[T]) Close(ctx context.Context) error {
+	return unwrapFailures[T](d.core.Close(ctx))
+}
+
+// Stats returns the batching core's counters.
+func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
+
+// unwrapFailures turns the core's failures of requests into failures of the
+// caller's items.
+func unwrapFailures[T any](err error) error {
+	var fe *batch.FailedError[*request[T]]
+	if !errors.As(err, &fe) {
+		return err
+	}
+	out := &batch.FailedError[T]{Failures: make([]batch.Failure[T], len(fe.Failures))}
+	for i, f := range fe.Failures {
+		out.Failures[i] = batch.Failure[T]{Item: f.Item.item, Err: f.Err}
+	}
+	return out
+}
+
+// request is one write request on its way: the caller's item and what was
+// made of it once.
+type request[T any] struct {
+	item T
+	del  bool
+	av   map[string]types.AttributeValue // the item to put, or the key to delete
+	key  string                          // the primary key, for de-duplication
+	size int                             // bytes in the request body
+	err  error                           // why the item is refused
+}

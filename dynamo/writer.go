@@ -1,0 +1,476 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/ddbsize"
+)
+
+// writer is the batch.Sink of a Dispatcher: it measures requests made by
+// prepare and writes them with BatchWriteItem.
+type writer[T any] struct {
+	client Client
+	cfg    Config
+	enc    *attributevalue.Encoder
+	limits batch.Limits
+}
+
+// JSON around one write request in the body.
+var (
+	putOverhead    = len(`{"PutRequest":{"Item":}},`)
+	deleteOverhead = len(`{"DeleteRequest":{"Key":}},`)
+)
+
+// prepare marshals item once and checks it: the request it returns carries
+// the encoding that is measured and sent, or the reason it is refused.
+func (w *writer[T]) prepare(item T, del bool) *request[T] {
+	r := &request[T]{item: item, del: del}
+	av, err := w.marshal(item)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	pk, sk, err := w.keyOf(av)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	if w.cfg.PartitionKeyLocation != "" {
+		// A copy: the caller's map is never modified.
+		cp := make(map[string]types.AttributeValue, len(av)+1)
+		for k, v := range av {
+			cp[k] = v
+		}
+		cp[w.cfg.PartitionKey] = pk
+		av = cp
+	}
+	r.key = w.dedupKey(pk, sk)
+	if del {
+		keyAV := map[string]types.AttributeValue{w.cfg.PartitionKey: pk}
+		if w.cfg.SortKey != "" {
+			keyAV[w.cfg.SortKey] = sk
+		}
+		r.av = keyAV
+		r.size = deleteOverhead + ddbsize.JSONSize(keyAV)
+		return r
+	}
+	if err := validateItem(av); err != nil {
+		r.err = err
+		return r
+	}
+	size, js := ddbsize.Sizes(av)
+	if size > MaxItemBytes {
+		r.err = fmt.Errorf("%w: %d bytes by DynamoDB's rules, the most is %d", batch.ErrItemTooLarge, size, MaxItemBytes)
+		return r
+	}
+	r.av = av
+	r.size = putOverhead + js
+	return r
+}
+
+// marshal returns item as an attribute value map: as it is for a
+// map[string]types.AttributeValue, else through attributevalue.
+func (w *writer[T]) marshal(item T) (map[string]types.AttributeValue, error) {
+	if m, ok := any(item).(map[string]types.AttributeValue); ok {
+		if m == nil {
+			return nil, fmt.Errorf("%w: nil map", ErrInvalidItem)
+		}
+		return m, nil
+	}
+	if m, ok := any(item).(map[string]any); ok {
+		if err := checkDynamic(m); err != nil {
+			return nil, err
+		}
+	}
+	v, err := w.enc.Encode(item)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidItem, err)
+	}
+	m, ok := v.(*types.AttributeValueMemberM)
+	if !ok {
+		return nil, fmt.Errorf("%w: a %T does not marshal to a map (got %s)", ErrInvalidItem, item, typeName(v))
+	}
+	return m.Value, nil
+}
+
+func typeName(av types.AttributeValue) string {
+	switch av.(type) {
+	case nil:
+		return "nothing"
+	case *types.AttributeValueMemberNULL:
+		return "NULL"
+	case *types.AttributeValueMemberS:
+		return "S"
+	case *types.AttributeValueMemberN:
+		return "N"
+	case *types.AttributeValueMemberB:
+		return "B"
+	case *types.AttributeValueMemberBOOL:
+		return "BOOL"
+	case *types.AttributeValueMemberL:
+		return "L"
+	case *types.AttributeValueMemberM:
+		return "M"
+	case *types.AttributeValueMemberSS:
+		return "SS"
+	case *types.AttributeValueMemberNS:
+		return "NS"
+	case *types.AttributeValueMemberBS:
+		return "BS"
+	}
+	return fmt.Sprintf("%T", av)
+}
+
+// keyOf returns the item's partition key (taken from PartitionKeyLocation
+// if set) and sort key, checked against their types and lengths.
+func (w *writer[T]) keyOf(av map[string]types.AttributeValue) (pk, sk types.AttributeValue, err error) {
+	if loc := w.cfg.PartitionKeyLocation; loc != "" {
+		src, ok := av[loc]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: partition key location %q is missing", ErrInvalidKey, loc)
+		}
+		if pk, err = convertKey(src, w.cfg.PartitionKeyType); err != nil {
+			return nil, nil, fmt.Errorf("%w: partition key location %q: %w", ErrInvalidKey, loc, err)
+		}
+	} else {
+		pk = av[w.cfg.PartitionKey]
+	}
+	if err := checkKey(pk, w.cfg.PartitionKeyType, MaxPartitionKeyBytes); err != nil {
+		return nil, nil, fmt.Errorf("%w: partition key %q %w", ErrInvalidKey, w.cfg.PartitionKey, err)
+	}
+	if w.cfg.SortKey != "" {
+		sk = av[w.cfg.SortKey]
+		if err := checkKey(sk, w.cfg.SortKeyType, MaxSortKeyBytes); err != nil {
+			return nil, nil, fmt.Errorf("%w: sort key %q %w", ErrInvalidKey, w.cfg.SortKey, err)
+		}
+	}
+	return pk, sk, nil
+}
+
+// checkKey checks a key value against its type and longest length.
+func checkKey(av types.AttributeValue, want KeyType, maxBytes int) error {
+	if isNil(av) {
+		return errors.New("is missing")
+	}
+	var n int
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		if want != String {
+			return fmt.Errorf("is S, the table wants %v", want)
+		}
+		n = len(v.Value)
+	case *types.AttributeValueMemberN:
+		if want != Number {
+			return fmt.Errorf("is N, the table wants %v", want)
+		}
+		if _, err := ddbsize.NumberSize(v.Value); err != nil {
+			return fmt.Errorf("is not a valid number: %w", err)
+		}
+		n = len(v.Value)
+	case *types.AttributeValueMemberB:
+		if want != Binary {
+			return fmt.Errorf("is B, the table wants %v", want)
+		}
+		n = len(v.Value)
+	default:
+		return fmt.Errorf("is %s, the table wants %v", typeName(av), want)
+	}
+	if n == 0 {
+		return errors.New("is empty")
+	}
+	if n > maxBytes {
+		return fmt.Errorf("is %d bytes long, the most is %d", n, maxBytes)
+	}
+	return nil
+}
+
+// isNil reports whether av is nil or a nil pointer to a member type, which
+// the SDK cannot serialize.
+func isNil(av types.AttributeValue) bool {
+	switch v := av.(type) {
+	case nil:
+		return true
+	case *types.AttributeValueMemberS:
+		return v == nil
+	case *types.AttributeValueMemberN:
+		return v == nil
+	case *types.AttributeValueMemberB:
+		return v == nil
+	case *types.AttributeValueMemberBOOL:
+		return v == nil
+	case *types.AttributeValueMemberNULL:
+		return v == nil
+	case *types.AttributeValueMemberL:
+		return v == nil
+	case *types.AttributeValueMemberM:
+		return v == nil
+	case *types.AttributeValueMemberSS:
+		return v == nil
+	case *types.AttributeValueMemberNS:
+		return v == nil
+	case *types.AttributeValueMemberBS:
+		return v == nil
+	}
+	return false
+}
+
+// convertKey converts the value found at the partition key location to the
+// key's type: a string of digits to a number, a number to its decimal
+// string.
+func convertKey(av types.AttributeValue, to KeyType) (types.AttributeValue, error) {
+	if isNil(av) {
+		return nil, errors.New("has no value")
+	}
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		switch to {
+		case String:
+			return v, nil
+		case Number:
+			if _, err := ddbsize.NumberSize(v.Value); err != nil {
+				return nil, fmt.Errorf("%q is not a number: %w", v.Value, err)
+			}
+			return &types.AttributeValueMemberN{Value: v.Value}, nil
+		case Binary:
+			return &types.AttributeValueMemberB{Value: []byte(v.Value)}, nil
+		}
+	case *types.AttributeValueMemberN:
+		switch to {
+		case String:
+			return &types.AttributeValueMemberS{Value: v.Value}, nil
+		case Number:
+			return v, nil
+		}
+	case *types.AttributeValueMemberB:
+		if to == Binary {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("a %s cannot be converted to %v", typeName(av), to)
+}
+
+// dedupKey returns the primary key as a string: equal for items that
+// DynamoDB takes for the same key. Numbers are put in a canonical form, as
+// DynamoDB compares them by value ("1" and "1.0" are one key).
+func (w *writer[T]) dedupKey(pk, sk types.AttributeValue) string {
+	p := keyString(pk)
+	if sk == nil {
+		return p
+	}
+	return strconv.Itoa(len(p)) + ":" + p + keyString(sk)
+}
+
+func keyString(av types.AttributeValue) string {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value
+	case *types.AttributeValueMemberB:
+		return string(v.Value)
+	case *types.AttributeValueMemberN:
+		return canonicalNumber(v.Value)
+	}
+	return ""
+}
+
+// canonicalNumber returns one spelling for each numeric value.
+func canonicalNumber(s string) string {
+	if isPlainInteger(s) {
+		return s
+	}
+	f, _, err := big.ParseFloat(s, 10, 256, big.ToNearestEven)
+	if err != nil {
+		return s
+	}
+	return f.Text('g', -1)
+}
+
+// isPlainInteger reports whether s is an integer already in canonical form:
+// no leading zero, no plus sign, no "-0".
+func isPlainInteger(s string) bool {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || (d[0] == '0' && (len(d) > 1 || len(s) > 1)) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validateItem checks the values that DynamoDB refuses in any attribute:
+// numbers that are not numbers, empty sets, sets with duplicates, nesting
+// deeper than 32 levels.
+func validateItem(av map[string]types.AttributeValue) error {
+	for name, v := range av {
+		if err := validateValue(v, 1); err != nil {
+			return fmt.Errorf("%w: attribute %q: %w", ErrInvalidItem, name, err)
+		}
+	}
+	return nil
+}
+
+const maxDepth = 32
+
+func validateValue(av types.AttributeValue, depth int) error {
+	if isNil(av) {
+		return errors.New("has no value")
+	}
+	switch v := av.(type) {
+	case *types.AttributeValueMemberN:
+		if _, err := ddbsize.NumberSize(v.Value); err != nil {
+			return err
+		}
+	case *types.AttributeValueMemberSS:
+		return checkSet(v.Value, func(s string) string { return s })
+	case *types.AttributeValueMemberBS:
+		return checkSet(v.Value, func(b []byte) string { return string(b) })
+	case *types.AttributeValueMemberNS:
+		for _, n := range v.Value {
+			if _, err := ddbsize.NumberSize(n); err != nil {
+				return err
+			}
+		}
+		return checkSet(v.Value, canonicalNumber)
+	case *types.AttributeValueMemberL:
+		if depth >= maxDepth {
+			return fmt.Errorf("nested deeper than %d levels", maxDepth)
+		}
+		for i, e := range v.Value {
+			if err := validateValue(e, depth+1); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
+			}
+		}
+	case *types.AttributeValueMemberM:
+		if depth >= maxDepth {
+			return fmt.Errorf("nested deeper than %d levels", maxDepth)
+		}
+		for k, e := range v.Value {
+			if err := validateValue(e, depth+1); err != nil {
+				return fmt.Errorf(".%s: %w", k, err)
+			}
+		}
+	case *types.AttributeValueMemberS, *types.AttributeValueMemberB,
+		*types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+	default:
+		return fmt.Errorf("has an unknown type %T", av)
+	}
+	return nil
+}
+
+func checkSet[E any](set []E, key func(E) string) error {
+	if len(set) == 0 {
+		return errors.New("is an empty set")
+	}
+	if len(set) < 2 {
+		return nil
+	}
+	seen := make(map[string]struct{}, len(set))
+	for _, e := range set {
+		k := key(e)
+		if _, dup := seen[k]; dup {
+			return errors.New("is a set with duplicate values")
+		}
+		seen[k] = struct{}{}
+	}
+	return nil
+}
+
+// Limits returns BatchWriteItem's limits: 25 requests, and a body under
+// MaxRequestBytes. The 400,000-byte item limit is checked by prepare, by
+// DynamoDB's size rules; the core checks the bytes of the request body.
+func (w *writer[T]) Limits() batch.Limits { return w.limits }
+
+// Measure returns what prepare found.
+func (w *writer[T]) Measure(r *request[T]) (string, int, error) {
+	return r.key, r.size, r.err
+}
+
+// Write sends one BatchWriteItem call and returns the requests that
+// DynamoDB left unprocessed. Errors that no retry fixes (a validation error,
+// an unknown table, denied access) are marked batch.Permanent.
+func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) ([]*request[T], error) {
+	wrs := make([]types.WriteRequest, len(reqs))
+	for i, r := range reqs {
+		if r.del {
+			wrs[i].DeleteRequest = &types.DeleteRequest{Key: r.av}
+		} else {
+			wrs[i].PutRequest = &types.PutRequest{Item: r.av}
+		}
+	}
+	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
+	})
+	if err != nil {
+		if permanent(err) {
+			return nil, batch.Permanent(err)
+		}
+		return nil, err
+	}
+	left := out.UnprocessedItems[w.cfg.Table]
+	if len(left) == 0 {
+		return nil, nil
+	}
+	return w.match(reqs, left)
+}
+
+// match finds the requests that DynamoDB returned unprocessed, by key.
+func (w *writer[T]) match(reqs []*request[T], left []types.WriteRequest) ([]*request[T], error) {
+	byKey := make(map[string]*request[T], len(reqs))
+	for _, r := range reqs {
+		byKey[r.key] = r
+	}
+	out := make([]*request[T], 0, len(left))
+	for _, wr := range left {
+		var av map[string]types.AttributeValue
+		switch {
+		case wr.PutRequest != nil:
+			av = wr.PutRequest.Item
+		case wr.DeleteRequest != nil:
+			av = wr.DeleteRequest.Key
+		}
+		k := w.dedupKey(av[w.cfg.PartitionKey], sortKeyOf(av, w.cfg.SortKey))
+		r, ok := byKey[k]
+		if !ok {
+			return nil, fmt.Errorf("dynamo: DynamoDB returned an unprocessed request that was not sent (key %q)", k)
+		}
+		delete(byKey, k)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeValue {
+	if name == "" {
+		return nil
+	}
+	return av[name]
+}
+
+// permanent reports whether err is one that a retry of the same request
+// cannot fix.
+func permanent(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false // network, decoding, retry quota: worth another try
+	}
+	switch ae.ErrorCode() {
+	case "ValidationException", "ResourceNotFoundException", "SerializationException",
+		"AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
+		"MissingAuthenticationTokenException", "IncompleteSignature", "ItemCollectionSizeLimitExceededException":
+		return true
+	}
+	return false
+}
