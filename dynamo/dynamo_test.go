@@ -84,7 +84,6 @@ func failuresOf[T any](t *testing.T, err error) []batch.Failure[T] {
 	return fe.Failures
 }
 
-
 func diffItems(want, got []AV) string {
 	return cmp.Diff(want, got, cmp.AllowUnexported(S{}, N{}, B{}, types.AttributeValueMemberBOOL{},
 		types.AttributeValueMemberL{}, types.AttributeValueMemberM{}, types.AttributeValueMemberSS{},

@@ -179,8 +179,7 @@ func oldAttr(av types.AttributeValue, v smithyjson.Value) bool {
 // leaves out. (A DEL costs 5 bytes of slack against the older encoder only.)
 func expectedSlack(it item) int {
 	slack := 0
-	var str func(string)
-	str = func(v string) {
+	str := func(v string) {
 		for i := 0; i < len(v); {
 			r, size := utf8.DecodeRuneInString(v[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -190,8 +189,7 @@ func expectedSlack(it item) int {
 		}
 	}
 	var attr func(types.AttributeValue)
-	var mp func(map[string]types.AttributeValue)
-	mp = func(mv map[string]types.AttributeValue) {
+	mp := func(mv map[string]types.AttributeValue) {
 		for k, v := range mv {
 			str(k)
 			attr(v)
