@@ -45,13 +45,16 @@ const (
 	fdMaxReportedErrors    = 10         // "N validation errors detected" lists at most this many
 )
 
-// DynamoDB's messages for what BatchWriteItem refuses. Where they come from is
-// said in the package's report and in FakeDynamoDB's documentation: the
-// BatchWriteItem API reference for the rules, and messages captured from real
-// DynamoDB by conformance suites and emulators (dynalite's tests, the
-// paritysuite DynamoDB conformance suite) for the wording. BatchWriteItem
-// answers in DynamoDB's older validation layer: bare messages, without the
-// "1 validation error detected: " envelope PutItem now uses.
+// DynamoDB's messages for what BatchWriteItem refuses. The rules are the
+// BatchWriteItem API reference's; the wording is what real DynamoDB answered
+// when conformance suites captured it: paritysuite/dynamodb-conformance
+// (tests/tier3/error-messages/batchWriteItem.test.ts and valueLayers.test.ts,
+// tests/tier3/validation-ordering/batchOperations.test.ts, captures/) and the
+// validation tests of architect/dynalite, which were recorded against
+// DynamoDB. BatchWriteItem answers in DynamoDB's older validation layer: bare
+// messages, without the "1 validation error detected: " envelope that PutItem
+// now uses. Where DynamoDB echoes the request in Java's toString form, the
+// fake writes "[...]" instead.
 const (
 	fdMsgNotFound        = "Requested resource not found"
 	fdMsgRequired        = "The requestItems parameter is required for BatchWriteItem"
@@ -131,12 +134,18 @@ const (
 //     delete and delete; numbers compared by value, so N "1" and "1.0" are
 //     one key).
 //
-// Every check but 1 returns the error real DynamoDB returns through
-// aws-sdk-go-v2: a *smithy.OperationError wrapping an *awshttp.ResponseError
-// (HTTP status 400, a request ID) wrapping a *types.ResourceNotFoundException
-// or a *smithy.GenericAPIError with Code "ValidationException" or
-// "SerializationException". Match them with errors.As, never by type
-// assertion on the returned error.
+// Between checks 1 and 2 the call waits Latency (or returns when its context
+// ends); after check 10 it takes the next FailNext error, if one is queued.
+//
+// Checks 2 to 10 return what real DynamoDB returns through aws-sdk-go-v2: a
+// *smithy.OperationError wrapping an *awshttp.ResponseError (HTTP status 400,
+// a request ID) wrapping a *types.ResourceNotFoundException or a
+// *smithy.GenericAPIError with Code "ValidationException" or
+// "SerializationException", with DynamoDB's message except for checks 2 and
+// 3, whose wording is the fake's own. Check 1 returns, like the real client, a
+// *smithy.OperationError wrapping the smithy.InvalidParamsError, with the
+// client's exact text. Match errors with errors.As and the error code, never
+// by type assertion on the returned error or by message.
 //
 // # Writes
 //
