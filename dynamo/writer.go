@@ -65,11 +65,13 @@ func (w *writer[T]) prepare(item T, del bool) *request[T] {
 		r.size = deleteOverhead + ddbsize.JSONSize(keyAV)
 		return r
 	}
-	if err := validateItem(av); err != nil {
-		r.err = err
-		return r
+	size, js, plain := ddbsize.SizesChecked(av)
+	if !plain {
+		if err := validateItem(av); err != nil {
+			r.err = err
+			return r
+		}
 	}
-	size, js := ddbsize.Sizes(av)
 	if size > MaxItemBytes {
 		r.err = fmt.Errorf("%w: %d bytes by DynamoDB's rules, the most is %d", batch.ErrItemTooLarge, size, MaxItemBytes)
 		return r
@@ -322,8 +324,6 @@ func validateItem(av map[string]types.AttributeValue) error {
 	return nil
 }
 
-const maxDepth = 32
-
 func validateValue(av types.AttributeValue, depth int) error {
 	if isNil(av) {
 		return errors.New("has no value")
@@ -345,8 +345,8 @@ func validateValue(av types.AttributeValue, depth int) error {
 		}
 		return checkSet(v.Value, canonicalNumber)
 	case *types.AttributeValueMemberL:
-		if depth >= maxDepth {
-			return fmt.Errorf("nested deeper than %d levels", maxDepth)
+		if depth > ddbsize.MaxDepth {
+			return fmt.Errorf("nested deeper than %d levels", ddbsize.MaxDepth)
 		}
 		for i, e := range v.Value {
 			if err := validateValue(e, depth+1); err != nil {
@@ -354,8 +354,8 @@ func validateValue(av types.AttributeValue, depth int) error {
 			}
 		}
 	case *types.AttributeValueMemberM:
-		if depth >= maxDepth {
-			return fmt.Errorf("nested deeper than %d levels", maxDepth)
+		if depth > ddbsize.MaxDepth {
+			return fmt.Errorf("nested deeper than %d levels", ddbsize.MaxDepth)
 		}
 		for k, e := range v.Value {
 			if err := validateValue(e, depth+1); err != nil {

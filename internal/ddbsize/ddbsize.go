@@ -41,7 +41,7 @@ const (
 // It is the sum, over the attributes, of the UTF-8 length of the name plus
 // [AttributeSize] of the value. A nil item has size 0.
 func ItemSize(item map[string]types.AttributeValue) int {
-	size, _ := mapSizes(item, false)
+	size, _ := (&walker{}).mapSizes(item)
 	return size
 }
 
@@ -52,7 +52,7 @@ func ItemSize(item map[string]types.AttributeValue) int {
 // [NumberSize] rejects counts 21 bytes, the most a valid
 // number can take. The value must not contain itself.
 func AttributeSize(av types.AttributeValue) int {
-	size, _ := attrSizes(av, false)
+	size, _ := (&walker{}).attrSizes(av)
 	return size
 }
 
@@ -67,21 +67,44 @@ func AttributeSize(av types.AttributeValue) int {
 // drops the List comma, and writes invalid JSON for the Map entry, which
 // DynamoDB rejects. A nil item counts as {} (2 bytes).
 func JSONSize(item map[string]types.AttributeValue) int {
-	_, js := mapSizes(item, true)
+	_, js := (&walker{json: true}).mapSizes(item)
 	return js
 }
 
 // Sizes returns ItemSize and JSONSize in one walk of the item (this one is on the hot path: one pass, no allocations).
 func Sizes(item map[string]types.AttributeValue) (size, jsonSize int) {
-	return mapSizes(item, true)
+	return (&walker{json: true}).mapSizes(item)
 }
 
-// mapSizes returns the DynamoDB size and, if withJSON, the JSON size of m as
+// SizesChecked is Sizes, and also tells, in the same walk, whether the item
+// is plain: false when it holds anything DynamoDB may refuse (a number
+// NumberSize rejects, a nil or unknown value, an empty set, nesting deeper
+// than MaxDepth) or that needs a closer look (a set of two or more elements,
+// which DynamoDB refuses if two are equal). A caller validates only the items
+// that are not plain.
+func SizesChecked(item map[string]types.AttributeValue) (size, jsonSize int, plain bool) {
+	w := walker{json: true}
+	size, jsonSize = w.mapSizes(item)
+	return size, jsonSize, !w.odd
+}
+
+// MaxDepth is the deepest nesting of Lists and Maps DynamoDB accepts.
+const MaxDepth = 32
+
+// walker walks an item once for its sizes.
+type walker struct {
+	json  bool // count the JSON size too
+	odd   bool // seen something that is not plain (see SizesChecked)
+	depth int  // Lists and Maps around the current value
+}
+
+// mapSizes returns the DynamoDB size and, if w.json, the JSON size of m as
 // an item: names and values only, without a Map's own overheads.
-func mapSizes(m map[string]types.AttributeValue, withJSON bool) (size, js int) {
+func (w *walker) mapSizes(m map[string]types.AttributeValue) (size, js int) {
+	withJSON := w.json
 	js = jsonObject
 	for name, av := range m {
-		s, j := attrSizes(av, withJSON)
+		s, j := w.attrSizes(av)
 		size += len(name) + s
 		if withJSON {
 			js += escapedLen(name) + jsonColon + j + jsonComma
@@ -93,12 +116,14 @@ func mapSizes(m map[string]types.AttributeValue, withJSON bool) (size, js int) {
 	return size, js
 }
 
-// attrSizes returns the DynamoDB size and, if withJSON, the JSON size of av,
+// attrSizes returns the DynamoDB size and, if w.json, the JSON size of av,
 // without its name.
-func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
+func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
+	withJSON := w.json
 	switch v := av.(type) {
 	case *types.AttributeValueMemberS:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
 		if withJSON {
@@ -108,38 +133,45 @@ func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
 
 	case *types.AttributeValueMemberN:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
 		if withJSON {
 			js = jsonScalar + escapedLen(v.Value)
 		}
-		return numberSize(v.Value), js
+		return w.numberSize(v.Value), js
 
 	case *types.AttributeValueMemberB:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
 		return len(v.Value), jsonScalar + blobLen(v.Value)
 
 	case *types.AttributeValueMemberBOOL:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
 		return scalarSize, jsonBool + boolLen(v.Value)
 
 	case *types.AttributeValueMemberNULL:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
 		return scalarSize, jsonBool + boolLen(v.Value)
 
 	case *types.AttributeValueMemberL:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
 		size, js = docOverhead, jsonDoc
+		w.enter()
+		defer w.leave()
 		for _, e := range v.Value {
-			s, j := attrSizes(e, withJSON)
+			s, j := w.attrSizes(e)
 			size += elemOverhead + s
 			js += j
 		}
@@ -148,16 +180,21 @@ func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
 
 	case *types.AttributeValueMemberM:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
-		s, j := mapSizes(v.Value, withJSON)
+		w.enter()
+		s, j := w.mapSizes(v.Value)
+		w.leave()
 		// mapSizes counted the map's braces as an item's; jsonDoc has them.
 		return docOverhead + len(v.Value)*elemOverhead + s, jsonDoc - jsonObject + j
 
 	case *types.AttributeValueMemberSS:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
+		w.checkSet(len(v.Value))
 		js = jsonSet + commas(len(v.Value))
 		for _, e := range v.Value {
 			size += len(e)
@@ -169,11 +206,13 @@ func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
 
 	case *types.AttributeValueMemberNS:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
+		w.checkSet(len(v.Value))
 		js = jsonSet + commas(len(v.Value))
 		for _, e := range v.Value {
-			size += numberSize(e)
+			size += w.numberSize(e)
 			if withJSON {
 				js += escapedLen(e)
 			}
@@ -182,8 +221,10 @@ func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
 
 	case *types.AttributeValueMemberBS:
 		if v == nil {
+			w.odd = true
 			return 0, 0
 		}
+		w.checkSet(len(v.Value))
 		js = jsonSet + commas(len(v.Value))
 		for _, e := range v.Value {
 			size += len(e)
@@ -193,7 +234,35 @@ func attrSizes(av types.AttributeValue, withJSON bool) (size, js int) {
 	}
 	// nil, *types.UnknownUnionMember, or a member type added to the SDK later.
 	// aws-sdk-go-v2 writes nothing for these.
+	w.odd = true
 	return 0, 0
+}
+
+func (w *walker) enter() {
+	w.depth++
+	if w.depth > MaxDepth {
+		w.odd = true
+	}
+}
+
+func (w *walker) leave() { w.depth-- }
+
+// checkSet notes a set that is empty, or could hold duplicates.
+func (w *walker) checkSet(n int) {
+	if n != 1 {
+		w.odd = true
+	}
+}
+
+// numberSize is the size of the number n; an invalid one counts
+// maxNumberSize and makes the item odd.
+func (w *walker) numberSize(n string) int {
+	size, bad := parseNumber(n)
+	if bad.kind != numOK {
+		w.odd = true
+		return maxNumberSize
+	}
+	return size
 }
 
 // commas returns the number of commas between n elements.

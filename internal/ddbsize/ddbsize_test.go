@@ -240,3 +240,39 @@ func TestMaxItemSize(t *testing.T) {
 		t.Errorf("ItemSize = %d, want %d", got, MaxItemSize)
 	}
 }
+
+func TestSizesCheckedPlain(t *testing.T) {
+	deep := types.AttributeValue(&types.AttributeValueMemberS{Value: "x"})
+	for range MaxDepth {
+		deep = &types.AttributeValueMemberL{Value: []types.AttributeValue{deep}}
+	}
+	tests := []struct {
+		name  string
+		item  map[string]types.AttributeValue
+		plain bool
+	}{
+		{"scalars", map[string]types.AttributeValue{"s": &types.AttributeValueMemberS{Value: "a"}, "n": &types.AttributeValueMemberN{Value: "1.5"}}, true},
+		{"one-element set", map[string]types.AttributeValue{"ss": &types.AttributeValueMemberSS{Value: []string{"a"}}}, true},
+		{"32 levels", map[string]types.AttributeValue{"l": deep}, true},
+		{"33 levels", map[string]types.AttributeValue{"l": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"m": deep}}}, false},
+		{"bad number", map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "NaN"}}, false},
+		{"bad number in a set", map[string]types.AttributeValue{"ns": &types.AttributeValueMemberNS{Value: []string{"x"}}}, false},
+		{"empty set", map[string]types.AttributeValue{"bs": &types.AttributeValueMemberBS{}}, false},
+		{"set that may hold duplicates", map[string]types.AttributeValue{"ss": &types.AttributeValueMemberSS{Value: []string{"a", "b"}}}, false},
+		{"nil value", map[string]types.AttributeValue{"x": nil}, false},
+		{"nil member", map[string]types.AttributeValue{"x": (*types.AttributeValueMemberS)(nil)}, false},
+		{"unknown member", map[string]types.AttributeValue{"x": &types.UnknownUnionMember{Tag: "Z"}}, false},
+		{"nested nil", map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{nil}}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			size, js, plain := SizesChecked(tc.item)
+			if plain != tc.plain {
+				t.Errorf("plain = %v, want %v", plain, tc.plain)
+			}
+			if ws, wj := Sizes(tc.item); ws != size || wj != js {
+				t.Errorf("SizesChecked sizes (%d, %d), Sizes (%d, %d)", size, js, ws, wj)
+			}
+		})
+	}
+}

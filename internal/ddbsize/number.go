@@ -59,16 +59,6 @@ func NumberSize(n string) (int, error) {
 	return size, nil
 }
 
-// numberSize is NumberSize for the item walk: it does not allocate, and an
-// invalid number counts maxNumberSize.
-func numberSize(n string) int {
-	size, bad := parseNumber(n)
-	if bad.kind != numOK {
-		return maxNumberSize
-	}
-	return size
-}
-
 // numErrKind says what is wrong with a number string.
 type numErrKind uint8
 

@@ -66,8 +66,8 @@ func TestNumberSize(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("NumberSize(%q) = %d, want %d (%s)", tc.n, got, tc.want, tc.why)
 			}
-			if got != numberSize(tc.n) {
-				t.Errorf("numberSize(%q) = %d, NumberSize = %d", tc.n, numberSize(tc.n), got)
+			if got != (&walker{}).numberSize(tc.n) {
+				t.Errorf("numberSize(%q) = %d, NumberSize = %d", tc.n, (&walker{}).numberSize(tc.n), got)
 			}
 		})
 	}
@@ -117,7 +117,7 @@ func TestNumberSizeErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %q does not contain %q", err, tc.wantMsg)
 			}
-			if got := numberSize(tc.n); got != maxNumberSize {
+			if got := (&walker{}).numberSize(tc.n); got != maxNumberSize {
 				t.Errorf("numberSize(%q) = %d, want %d", tc.n, got, maxNumberSize)
 			}
 		})
