@@ -83,9 +83,10 @@ type Config struct {
 	// BackOff returns a fresh policy for each retry loop (one batch and
 	// what is left of it). nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
-	// Logger receives retries at debug level and failures at warn level.
-	// Log records carry counts and errors, never item contents. nil:
-	// discard.
+	// Logger receives failures at warn level, with counts and error codes
+	// only, and retries and error messages at debug level (a backend may
+	// quote item contents in its messages). Item contents themselves are
+	// never logged. nil: discard.
 	Logger *slog.Logger
 }
 

@@ -489,11 +489,23 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 		unprocessed, err := d.sink.Write(d.ctx, items)
 		var cause error
 		switch {
+		case err == nil && len(unprocessed) <= len(items):
+			// What the backend confirmed is written, even if Close has
+			// given up meanwhile.
+			d.written.Add(int64(len(items) - len(unprocessed)))
+			if len(unprocessed) == 0 {
+				return nil
+			}
+			items, cause = unprocessed, ErrUnprocessed
 		case d.ctx.Err() != nil:
 			return failAll(items, context.Cause(d.ctx))
-		case err != nil && IsPermanent(err):
+		case err == nil:
+			err := Permanent(fmt.Errorf("batch: sink returned %d unprocessed items for a batch of %d", len(unprocessed), len(items)))
+			return failAll(items, err)
+		case IsPermanent(err):
 			if len(items) == 1 {
-				d.log.Warn("batch: item refused", "error", err)
+				d.log.Warn("batch: item refused", "code", errorCode(err))
+				d.log.Debug("batch: item refused", "error", err)
 				return failAll(items, err)
 			}
 			// Split to find the items that cause it; the others go on.
@@ -501,22 +513,14 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 			d.retries.Add(int64(len(items)))
 			d.log.Debug("batch: batch refused, splitting it", "items", len(items), "error", err)
 			return append(d.deliver(items[:half]), d.deliver(items[half:])...)
-		case err != nil:
-			cause = err
-		case len(unprocessed) > len(items):
-			err := Permanent(fmt.Errorf("batch: sink returned %d unprocessed items for a batch of %d", len(unprocessed), len(items)))
-			return failAll(items, err)
 		default:
-			d.written.Add(int64(len(items) - len(unprocessed)))
-			if len(unprocessed) == 0 {
-				return nil
-			}
-			items, cause = unprocessed, ErrUnprocessed
+			cause = err
 		}
 		wait := b.NextBackOff()
 		if wait == backoff.Stop {
 			err := fmt.Errorf("batch: gave up after %d attempts: %w", attempt, cause)
-			d.log.Warn("batch: retries exhausted", "items", len(items), "attempts", attempt, "error", cause)
+			d.log.Warn("batch: retries exhausted", "items", len(items), "attempts", attempt, "code", errorCode(cause))
+			d.log.Debug("batch: retries exhausted", "error", cause)
 			return failAll(items, err)
 		}
 		d.log.Debug("batch: retrying", "items", len(items), "attempt", attempt, "wait", wait, "error", cause)
@@ -531,6 +535,21 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 			return failAll(items, context.Cause(d.ctx))
 		}
 	}
+}
+
+// errorCode returns the code of an API error (as smithy.APIError's
+// ErrorCode), or the error's type: what a log line at warn level may carry.
+// Error messages stay at debug level, since a backend may quote item contents
+// in them.
+func errorCode(err error) string {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		return coded.ErrorCode()
+	}
+	if errors.Is(err, ErrUnprocessed) {
+		return "Unprocessed"
+	}
+	return fmt.Sprintf("%T", errors.Unwrap(err))
 }
 
 func failAll[T any](items []T, err error) []Failure[T] {
