@@ -36,7 +36,8 @@ type Sink[T any] interface {
 	// unprocessed, which the dispatcher retries with backoff, and an error
 	// when the call failed as a whole. An error wrapped with Permanent is
 	// never retried: the dispatcher splits the batch to isolate the items
-	// that cause it. Any other error is retried, the whole batch again.
+	// that cause it. One wrapped with PermanentForAll fails every item of
+	// the call at once. Any other error is retried, the whole batch again.
 	Write(ctx context.Context, items []T) (unprocessed []T, err error)
 }
 
@@ -144,9 +145,14 @@ var (
 	ErrUnprocessed = errors.New("batch: the backend left the item unprocessed")
 )
 
-// PermanentError marks an error that no retry can fix. See Permanent.
+// PermanentError marks an error that no retry can fix. See Permanent and
+// PermanentForAll.
 type PermanentError struct {
 	Err error
+	// All says the error is the request's, not any item's (an unknown
+	// table, denied access): splitting the batch cannot isolate anything,
+	// so every item of the call fails with it.
+	All bool
 }
 
 // Permanent wraps err so that the dispatcher does not retry the call that
@@ -158,6 +164,17 @@ func Permanent(err error) error {
 		return nil
 	}
 	return &PermanentError{Err: err}
+}
+
+// PermanentForAll wraps err so that the dispatcher neither retries the call
+// that returned it nor splits its batch: every item of the call fails with
+// err. A Sink returns it for refusals of the request as a whole, such as an
+// unknown table or denied access. PermanentForAll(nil) is nil.
+func PermanentForAll(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err, All: true}
 }
 
 // Error returns the wrapped error's message.

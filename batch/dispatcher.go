@@ -503,7 +503,8 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 			err := Permanent(fmt.Errorf("batch: sink returned %d unprocessed items for a batch of %d", len(unprocessed), len(items)))
 			return failAll(items, err)
 		case IsPermanent(err):
-			if len(items) == 1 {
+			var pe *PermanentError
+			if errors.As(err, &pe); len(items) == 1 || pe.All {
 				d.log.Warn("batch: item refused", "code", errorCode(err))
 				d.log.Debug("batch: item refused", "error", err)
 				return failAll(items, err)

@@ -773,3 +773,28 @@ func TestFailedError(t *testing.T) {
 		t.Error("errors.Is does not see the second cause")
 	}
 }
+
+func TestPermanentForAllFailsTheBatchWithoutSplitting(t *testing.T) {
+	errNoTable := errors.New("no such table")
+	s := newSink(25, 0, 0)
+	s.FailNext(batch.PermanentForAll(errNoTable))
+	d := mustNew(t, s, batch.Config{BackOff: fastBackOff(3)})
+	for i := range 10 {
+		submitAll(t, d, item{Key: fmt.Sprint(i)})
+	}
+	fs := failedItems(t, d.Close(context.Background()))
+	if len(fs) != 10 {
+		t.Fatalf("%d failures, want 10", len(fs))
+	}
+	for _, f := range fs {
+		if !errors.Is(f.Err, errNoTable) || !batch.IsPermanent(f.Err) {
+			t.Errorf("failure of %s: %v, want %v", f.Item.Key, f.Err, errNoTable)
+		}
+	}
+	if n := len(s.Calls()); n != 1 {
+		t.Errorf("%d calls, want 1", n)
+	}
+	if st := d.Stats(); st.Retries != 0 || st.Failed != 10 {
+		t.Errorf("Stats %+v, want 0 retries, 10 failed", st)
+	}
+}

@@ -558,6 +558,25 @@ func TestErrorsRetriedOrNot(t *testing.T) {
 	}
 }
 
+func TestUnknownTableFailsEveryItemInOneCall(t *testing.T) {
+	f := testutil.NewFakeDynamoDB()
+	d := newDispatcher[AV](t, f, dynamo.Config{Table: "missing", PartitionKey: "id"})
+	for i := range 20 {
+		put(t, d, AV{"id": &S{Value: fmt.Sprint(i)}})
+	}
+	fs := failuresOf[AV](t, d.Close(context.Background()))
+	if len(fs) != 20 {
+		t.Fatalf("%d failures, want 20", len(fs))
+	}
+	var rnf *types.ResourceNotFoundException
+	if !errors.As(fs[0].Err, &rnf) {
+		t.Errorf("cause %v, want a ResourceNotFoundException", fs[0].Err)
+	}
+	if n := len(f.Calls()); n != 1 {
+		t.Errorf("%d calls, want 1: a request-wide refusal is not split", n)
+	}
+}
+
 // A table whose real schema is not the configured one: DynamoDB refuses
 // every item, and each comes back with the ValidationException.
 func TestWrongSchemaFailsEveryItemWithItsCause(t *testing.T) {

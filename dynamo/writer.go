@@ -414,8 +414,11 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) ([]*request[T
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
 	})
 	if err != nil {
-		if permanent(err) {
+		switch errorScope(err) {
+		case scopeItems:
 			return nil, batch.Permanent(err)
+		case scopeRequest:
+			return nil, batch.PermanentForAll(err)
 		}
 		return nil, err
 	}
@@ -459,18 +462,26 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 	return av[name]
 }
 
-// permanent reports whether err is one that a retry of the same request
-// cannot fix.
-func permanent(err error) bool {
+// What an error says of a request, for retrying it.
+const (
+	scopeRetry   = iota // worth another try: throttling, 5xx, network, decoding, retry quota
+	scopeItems          // refused for what some item holds: no retry, but the others may pass
+	scopeRequest        // refused whatever the items: no retry, no split
+)
+
+// errorScope classifies an error returned by BatchWriteItem.
+func errorScope(err error) int {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		return false // network, decoding, retry quota: worth another try
+		return scopeRetry
 	}
 	switch ae.ErrorCode() {
-	case "ValidationException", "ResourceNotFoundException", "SerializationException",
-		"AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
-		"MissingAuthenticationTokenException", "IncompleteSignature", "ItemCollectionSizeLimitExceededException":
-		return true
+	case "ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException":
+		return scopeItems
+	case "ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException",
+		"InvalidSignatureException", "MissingAuthenticationTokenException", "IncompleteSignature",
+		"ExpiredTokenException", "InvalidClientTokenId":
+		return scopeRequest
 	}
-	return false
+	return scopeRetry
 }
