@@ -294,6 +294,9 @@ func canonicalNumber(s string) string {
 	if err != nil {
 		return s
 	}
+	if f.Sign() == 0 {
+		return "0" // DynamoDB takes -0 for 0
+	}
 	return f.Text('g', -1)
 }
 
@@ -362,8 +365,11 @@ func validateValue(av types.AttributeValue, depth int) error {
 				return fmt.Errorf(".%s: %w", k, err)
 			}
 		}
-	case *types.AttributeValueMemberS, *types.AttributeValueMemberB,
-		*types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+	case *types.AttributeValueMemberNULL:
+		if !v.Value {
+			return errors.New("is NULL with the value false: DynamoDB takes only NULL true")
+		}
+	case *types.AttributeValueMemberS, *types.AttributeValueMemberB, *types.AttributeValueMemberBOOL:
 	default:
 		return fmt.Errorf("has an unknown type %T", av)
 	}

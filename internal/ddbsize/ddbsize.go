@@ -78,8 +78,8 @@ func Sizes(item map[string]types.AttributeValue) (size, jsonSize int) {
 
 // SizesChecked is Sizes, and also tells, in the same walk, whether the item
 // is plain: false when it holds anything DynamoDB may refuse (a number
-// NumberSize rejects, a nil or unknown value, an empty set, nesting deeper
-// than MaxDepth) or that needs a closer look (a set of two or more elements,
+// NumberSize rejects, a nil or unknown value, NULL false, an empty set,
+// nesting deeper than MaxDepth) or that needs a closer look (a set of two or more elements,
 // which DynamoDB refuses if two are equal). A caller validates only the items
 // that are not plain.
 func SizesChecked(item map[string]types.AttributeValue) (size, jsonSize int, plain bool) {
@@ -159,6 +159,9 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 		if v == nil {
 			w.odd = true
 			return 0, 0
+		}
+		if !v.Value {
+			w.odd = true // DynamoDB refuses NULL false
 		}
 		return scalarSize, jsonBool + boolLen(v.Value)
 

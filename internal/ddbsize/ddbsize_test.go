@@ -260,6 +260,8 @@ func TestSizesCheckedPlain(t *testing.T) {
 		{"empty set", map[string]types.AttributeValue{"bs": &types.AttributeValueMemberBS{}}, false},
 		{"set that may hold duplicates", map[string]types.AttributeValue{"ss": &types.AttributeValueMemberSS{Value: []string{"a", "b"}}}, false},
 		{"nil value", map[string]types.AttributeValue{"x": nil}, false},
+		{"NULL false", map[string]types.AttributeValue{"x": &types.AttributeValueMemberNULL{}}, false},
+		{"NULL true", map[string]types.AttributeValue{"x": &types.AttributeValueMemberNULL{Value: true}}, true},
 		{"nil member", map[string]types.AttributeValue{"x": (*types.AttributeValueMemberS)(nil)}, false},
 		{"unknown member", map[string]types.AttributeValue{"x": &types.UnknownUnionMember{Tag: "Z"}}, false},
 		{"nested nil", map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{nil}}}, false},
