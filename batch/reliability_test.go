@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -18,27 +16,6 @@ import (
 	"github.com/batchutils/batchutils/batch"
 	"github.com/batchutils/batchutils/testutil"
 )
-
-// relSeed returns the seed of a randomized test: $BATCHUTILS_SEED if set,
-// else a fresh one. It is logged at the start, and again if the test fails.
-func relSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := rand.Uint64()
-	if s := os.Getenv("BATCHUTILS_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("BATCHUTILS_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (BATCHUTILS_SEED=%d repeats it)", seed, seed)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("failed with seed %d: run again with BATCHUTILS_SEED=%d", seed, seed)
-		}
-	})
-	return seed
-}
 
 // relForever retries with jittered exponential waits from 1ms, never
 // giving up: only Close ends it.
@@ -208,7 +185,7 @@ func relSubmitters(t *testing.T, d *batch.Dispatcher[item], seed uint64, keys, p
 // the deadline as its cause: written + failed + replaced == submitted, and
 // no goroutine is left (synctest fails a bubble that leaves one).
 func TestReliabilityCloseDeadline(t *testing.T) {
-	seed := relSeed(t)
+	seed := testutil.Seed(t)
 	tests := []struct {
 		name     string
 		unproc   float64       // share of items left unprocessed per call
@@ -273,7 +250,7 @@ func TestReliabilityCloseDeadline(t *testing.T) {
 // behind: it is not counted, never written, and the items accepted around
 // it are.
 func TestReliabilityCancelledSubmit(t *testing.T) {
-	seed := relSeed(t)
+	seed := testutil.Seed(t)
 	synctest.Test(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		s := newSink(10, 0, 0)

@@ -109,60 +109,12 @@ func liveStats(t *testing.T, got, want batch.Stats) {
 	}
 }
 
-// plainItem turns an item into plain Go values that cmp.Diff prints well and
-// compares without options: each value becomes a one-entry map from its type
-// descriptor, as in DynamoDB's JSON. Sets are sorted, since DynamoDB keeps no
-// order in them.
-func plainItem(item map[string]types.AttributeValue) map[string]any {
-	out := make(map[string]any, len(item))
-	for name, av := range item {
-		out[name] = plainValue(av)
-	}
-	return out
-}
-
-func plainValue(av types.AttributeValue) any {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return map[string]any{"S": v.Value}
-	case *types.AttributeValueMemberN:
-		return map[string]any{"N": v.Value}
-	case *types.AttributeValueMemberB:
-		return map[string]any{"B": v.Value}
-	case *types.AttributeValueMemberBOOL:
-		return map[string]any{"BOOL": v.Value}
-	case *types.AttributeValueMemberNULL:
-		return map[string]any{"NULL": v.Value}
-	case *types.AttributeValueMemberL:
-		l := make([]any, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = plainValue(e)
-		}
-		return map[string]any{"L": l}
-	case *types.AttributeValueMemberM:
-		return map[string]any{"M": plainItem(v.Value)}
-	case *types.AttributeValueMemberSS:
-		return map[string]any{"SS": sortedCopy(v.Value, strings.Compare)}
-	case *types.AttributeValueMemberNS:
-		return map[string]any{"NS": sortedCopy(v.Value, strings.Compare)}
-	case *types.AttributeValueMemberBS:
-		return map[string]any{"BS": sortedCopy(v.Value, bytes.Compare)}
-	}
-	return fmt.Sprintf("unexpected %T", av)
-}
-
-func sortedCopy[E any](s []E, cmp func(a, b E) int) []E {
-	s = slices.Clone(s)
-	slices.SortFunc(s, cmp)
-	return s
-}
-
 // plainItems turns items into plain values sorted by their "id" attribute,
 // which every test table here has, as partition key or not.
 func plainItems(items []map[string]types.AttributeValue) []map[string]any {
 	out := make([]map[string]any, len(items))
 	for i, item := range items {
-		out[i] = plainItem(item)
+		out[i] = testutil.PlainItem(item)
 	}
 	slices.SortFunc(out, func(a, b map[string]any) int {
 		return strings.Compare(fmt.Sprint(a["id"]), fmt.Sprint(b["id"]))
@@ -804,7 +756,7 @@ func TestIntegrationSortKeyAndKeyLocation(t *testing.T) {
 			if a == 7 && s == 1 {
 				amount = 100
 			}
-			want = append(want, plainItem(map[string]types.AttributeValue{
+			want = append(want, testutil.PlainItem(map[string]types.AttributeValue{
 				"account":     avN(strconv.Itoa(a)), // N, normalized: "0004" is stored as 4
 				"account_ref": avS(r),
 				"seq":         avN(strconv.Itoa(s)),

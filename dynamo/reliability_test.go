@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,27 +30,6 @@ import (
 	"github.com/batchutils/batchutils/dynamo"
 	"github.com/batchutils/batchutils/testutil"
 )
-
-// relSeed returns the seed of a randomized test: $BATCHUTILS_SEED if set,
-// else a fresh one. It is logged at the start, and again if the test fails.
-func relSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := rand.Uint64()
-	if s := os.Getenv("BATCHUTILS_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("BATCHUTILS_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (BATCHUTILS_SEED=%d repeats it)", seed, seed)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("failed with seed %d: run again with BATCHUTILS_SEED=%d", seed, seed)
-		}
-	})
-	return seed
-}
 
 // relRecord is the item of the scenarios: a key, the version of the key it
 // carries, and a payload derived from both.
@@ -338,7 +316,7 @@ func relBranchable(err error) bool {
 // local dynalite, with 8 batches in flight, and checks that nothing is lost
 // and the last write of every key wins.
 func TestReliabilityFaultMixes(t *testing.T) {
-	seed := relSeed(t)
+	seed := testutil.Seed(t)
 	for _, be := range []struct {
 		relBackend
 		items, all int // writes per mix, and for all faults at once
@@ -366,7 +344,7 @@ func TestReliability50000AllFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the 50,000-item run takes a while")
 	}
-	seed := relSeed(t)
+	seed := testutil.Seed(t)
 	sc := relScenario{items: 50_000, keys: 10_000, deletes: 0.1, rates: relAllFaults}
 	res := relRun(t, relFake, sc, seed, false)
 	t.Logf("%d items, %d keys: %v", sc.items, sc.keys, res)
@@ -386,7 +364,7 @@ func TestReliabilitySoak(t *testing.T) {
 		t.Fatalf("BATCHUTILS_SOAK=%q: want a duration up to 1h, such as 3m", v)
 	}
 	testutil.DynamoDBEndpoint(t)
-	seed := relSeed(t)
+	seed := testutil.Seed(t)
 	// Rounds alternate between every fault at the rates of the tests (28%
 	// of calls) and at twice those rates.
 	heavy := make(map[testutil.Fault]float64, len(relAllFaults))
@@ -853,7 +831,7 @@ func TestReliabilityLogsHoldNoSecrets(t *testing.T) {
 		idMark  = "ITEMKEYMARKER"
 		payMark = "PAYLOADMARKER"
 	)
-	seed := relSeed(t)
+	seed := testutil.Seed(t)
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		t.Run(level.String(), func(t *testing.T) {
 			f := testutil.NewFakeDynamoDB()

@@ -836,49 +836,9 @@ func fltDecodeValue(raw json.RawMessage) (types.AttributeValue, error) {
 // fltWriteRequestJSON returns req in DynamoDB's JSON form, for json.Marshal.
 func fltWriteRequestJSON(req types.WriteRequest) any {
 	if req.PutRequest != nil {
-		return map[string]any{"PutRequest": map[string]any{"Item": fltMapJSON(req.PutRequest.Item)}}
+		return map[string]any{"PutRequest": map[string]any{"Item": PlainItem(req.PutRequest.Item)}}
 	}
-	return map[string]any{"DeleteRequest": map[string]any{"Key": fltMapJSON(req.DeleteRequest.Key)}}
-}
-
-func fltMapJSON(m map[string]types.AttributeValue) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = fltValueJSON(v)
-	}
-	return out
-}
-
-// fltValueJSON returns av in DynamoDB's JSON form; json.Marshal
-// writes []byte in base64, as DynamoDB does.
-func fltValueJSON(av types.AttributeValue) any {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return map[string]any{"S": v.Value}
-	case *types.AttributeValueMemberN:
-		return map[string]any{"N": v.Value}
-	case *types.AttributeValueMemberB:
-		return map[string]any{"B": v.Value}
-	case *types.AttributeValueMemberBOOL:
-		return map[string]any{"BOOL": v.Value}
-	case *types.AttributeValueMemberNULL:
-		return map[string]any{"NULL": v.Value}
-	case *types.AttributeValueMemberSS:
-		return map[string]any{"SS": v.Value}
-	case *types.AttributeValueMemberNS:
-		return map[string]any{"NS": v.Value}
-	case *types.AttributeValueMemberBS:
-		return map[string]any{"BS": v.Value}
-	case *types.AttributeValueMemberL:
-		l := make([]any, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = fltValueJSON(e)
-		}
-		return map[string]any{"L": l}
-	case *types.AttributeValueMemberM:
-		return map[string]any{"M": fltMapJSON(v.Value)}
-	}
-	return map[string]any{}
+	return map[string]any{"DeleteRequest": map[string]any{"Key": PlainItem(req.DeleteRequest.Key)}}
 }
 
 // ClientOptions tune the client NewDynamoDBClientWith builds. The zero value
