@@ -21,7 +21,7 @@ TOOLS_BIN := $(TOOLS_DIR)/bin
 STATICCHECK_VERSION ?= v0.8.2
 STATICCHECK := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
 
-.PHONY: all test bench lint fmt-check vet staticcheck cover demo clean
+.PHONY: all test bench lint fmt-check vet staticcheck cover demo soak clean
 
 all: test lint
 
@@ -29,9 +29,19 @@ all: test lint
 test:
 	$(RUN_DYNALITE) $(GO) test $(TESTFLAGS) $(PKGS)
 
-## bench: every benchmark, 6 runs each, also written to bench.txt for benchstat
+## bench: every benchmark, 6 runs each, written to bench.txt for benchstat: the
+## library's own, then internal/benchmarks (a module of its own, so that its
+## peers never enter go.mod) on a fake endpoint and a local dynalite; then the
+## contenders side by side. See docs/performance.md. About 9 minutes.
+BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench:
-	set -o pipefail; $(GO) test $(BENCHFLAGS) $(PKGS) | tee bench.txt
+	set -o pipefail; { \
+		$(GO) test $(BENCHFLAGS) $(PKGS) && \
+		GO=$(GO) $(RUN_DYNALITE) bash internal/benchmarks/bench.sh; \
+	} | tee bench.txt
+	$(BENCHSTAT) -filter '.name:Core' -col '/impl@(bundler ours ours-keyed)' bench.txt
+	$(BENCHSTAT) -filter '.name:(Fake OR Dynalite)' -col '/impl@(raw ours guregu)' bench.txt
+	$(GO) run -C internal/benchmarks ./cmd/perftable < bench.txt
 
 ## lint: gofmt, go vet and staticcheck
 lint: fmt-check vet staticcheck
@@ -57,9 +67,16 @@ cover:
 	$(GO) tool cover -html=cover.out -o cover.html
 	$(GO) tool cover -func=cover.out
 
-## demo: write 100,000 records into a local server
+## demo: write 100,000 records into a local server; flags in DEMOFLAGS (see -help)
+DEMOFLAGS ?=
 demo:
-	$(RUN_DYNALITE) $(GO) run ./internal/cmd/demo
+	$(RUN_DYNALITE) $(GO) run ./internal/cmd/demo $(DEMOFLAGS)
+
+## soak: a longer mixed-fault run against a local server, for SOAK (default 3m);
+## not part of test or CI. See docs/reliability.md.
+SOAK ?= 3m
+soak:
+	BATCHUTILS_SOAK=$(SOAK) $(RUN_DYNALITE) $(GO) test -race -count=1 -timeout 2h -v -run '^TestReliabilitySoak$$' ./dynamo/
 
 ## clean: remove installed tools and outputs
 clean:
