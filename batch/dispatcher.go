@@ -283,7 +283,7 @@ func (d *Dispatcher[T]) newKeyLocked(key string) *keyState {
 func (d *Dispatcher[T]) dropKeyLocked(ks *keyState) {
 	delete(d.keys, ks.key)
 	*ks = keyState{}
-	if len(d.freeKeys) < 4096 {
+	if len(d.freeKeys) < d.maxBuf {
 		d.freeKeys = append(d.freeKeys, ks)
 	}
 }
@@ -339,7 +339,8 @@ func (d *Dispatcher[T]) nextLocked() *flight[T] {
 		return nil
 	}
 	max := d.limits.MaxItems
-	f := &flight[T]{items: make([]T, 0, min(max, len(d.queue)-d.head))}
+	n := min(max, len(d.queue)-d.head)
+	f := &flight[T]{items: make([]T, 0, n), seqs: make([]uint64, 0, n), keys: make([]*keyState, 0, n)}
 	// Take from the head, oldest first, passing over the items whose key is
 	// in flight: they keep their place, moved up behind the scanned part.
 	i := d.head
@@ -471,7 +472,7 @@ func (d *Dispatcher[T]) finishLocked(seq uint64) {
 // reason a retry can fix, until all are written or the retry policy gives up.
 // It returns the items that failed.
 func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
-	b := d.newBackOff()
+	var b backoff.BackOff // made at the first retry: most batches need none
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -516,6 +517,9 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 			return append(d.deliver(items[:half]), d.deliver(items[half:])...)
 		default:
 			cause = err
+		}
+		if b == nil {
+			b = d.newBackOff()
 		}
 		wait := b.NextBackOff()
 		if wait == backoff.Stop {

@@ -84,24 +84,25 @@ func (w *writer[T]) prepare(item T, del bool) *request[T] {
 // marshal returns item as an attribute value map: as it is for a
 // map[string]types.AttributeValue, else through attributevalue.
 func (w *writer[T]) marshal(item T) (map[string]types.AttributeValue, error) {
-	if m, ok := any(item).(map[string]types.AttributeValue); ok {
+	v := any(item) // boxed once
+	switch m := v.(type) {
+	case map[string]types.AttributeValue:
 		if m == nil {
 			return nil, fmt.Errorf("%w: nil map", ErrInvalidItem)
 		}
 		return m, nil
-	}
-	if m, ok := any(item).(map[string]any); ok {
+	case map[string]any:
 		if err := checkDynamic(m); err != nil {
 			return nil, err
 		}
 	}
-	v, err := w.enc.Encode(item)
+	av, err := w.enc.Encode(v)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidItem, err)
 	}
-	m, ok := v.(*types.AttributeValueMemberM)
+	m, ok := av.(*types.AttributeValueMemberM)
 	if !ok {
-		return nil, fmt.Errorf("%w: a %T does not marshal to a map (got %s)", ErrInvalidItem, item, typeName(v))
+		return nil, fmt.Errorf("%w: a %T does not marshal to a map (got %s)", ErrInvalidItem, item, typeName(av))
 	}
 	return m.Value, nil
 }
