@@ -73,24 +73,6 @@ func liveDispatcher[T any](t *testing.T, client dynamo.Client, cfg dynamo.Config
 	return d
 }
 
-// livePut puts each item and fails the test on the first error.
-func livePut[T any](t *testing.T, d *dynamo.Dispatcher[T], items ...T) {
-	t.Helper()
-	for i, item := range items {
-		if err := d.Put(t.Context(), item); err != nil {
-			t.Fatalf("Put of item %d: %v", i, err)
-		}
-	}
-}
-
-// liveClose closes d and fails the test if any item failed.
-func liveClose[T any](t *testing.T, d *dynamo.Dispatcher[T]) {
-	t.Helper()
-	if err := d.Close(t.Context()); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-}
-
 // liveStats checks the Stats of a dispatcher at rest: they add up, nothing is
 // pending, in flight, failed or retried, and the counts are the wanted ones.
 // Batches is checked only when want.Batches is not 0.
@@ -163,7 +145,7 @@ func TestIntegrationPageExample(t *testing.T) {
 		{"id": avS("1"), "something": avS("in"), "my": avS("message")},
 		{"id": avS("2"), "tells": avS("me"), "this": avS("is"), "easy": &types.AttributeValueMemberBOOL{Value: true}},
 	})
-	liveClose(t, d)
+	closeOK(t, d)
 	liveStats(t, d.Stats(), batch.Stats{Submitted: 2, Written: 2, Batches: 1})
 }
 
@@ -235,7 +217,7 @@ func TestIntegrationManyItemsWrittenOnce(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	liveClose(t, d)
+	closeOK(t, d)
 	liveStats(t, d.Stats(), batch.Stats{Submitted: n, Written: n})
 	if b := d.Stats().Batches; b < n/dynamo.MaxBatchItems {
 		t.Errorf("%d batches, want at least %d", b, n/dynamo.MaxBatchItems)
@@ -273,7 +255,7 @@ func TestIntegrationDuplicates(t *testing.T) {
 		client, table := liveTable(t, testutil.KeySchema{PartitionKey: "id"})
 		d := liveDispatcher[doc](t, client, dynamo.Config{Table: table, PartitionKey: "id"})
 		ctx := t.Context()
-		livePut(t, d, doc{"a", 1}, doc{"b", 1})
+		put(t, d, doc{"a", 1}, doc{"b", 1})
 		if err := d.Put(ctx, doc{"a", 2}); !errors.Is(err, batch.ErrDuplicate) {
 			t.Errorf("second Put of a pending key = %v, want batch.ErrDuplicate", err)
 		}
@@ -285,11 +267,11 @@ func TestIntegrationDuplicates(t *testing.T) {
 		}
 		diffTable(t, client, table, toAV(doc{"a", 1}, doc{"b", 1}))
 		// Once written, a key is free again.
-		livePut(t, d, doc{"a", 3})
+		put(t, d, doc{"a", 3})
 		if err := d.Delete(ctx, doc{ID: "b"}); err != nil {
 			t.Fatalf("Delete after Flush: %v", err)
 		}
-		liveClose(t, d)
+		closeOK(t, d)
 		diffTable(t, client, table, toAV(doc{"a", 3}))
 		liveStats(t, d.Stats(), batch.Stats{Submitted: 4, Written: 4, Rejected: 2, Batches: 2})
 	})
@@ -303,23 +285,23 @@ func TestIntegrationDuplicates(t *testing.T) {
 			Batch:        batch.Config{Duplicates: batch.ReplaceDuplicates},
 		})
 		ctx := t.Context()
-		livePut(t, d, doc{"put-then-delete", 1}, doc{"delete-then-put", 1})
+		put(t, d, doc{"put-then-delete", 1}, doc{"delete-then-put", 1})
 		if err := d.Flush(ctx); err != nil {
 			t.Fatalf("Flush: %v", err)
 		}
 		// Pending together, the last one of each key wins: five versions
 		// of one key, a put then a delete, a delete then a put.
 		for v := 1; v <= 5; v++ {
-			livePut(t, d, doc{"five-versions", v})
+			put(t, d, doc{"five-versions", v})
 		}
-		livePut(t, d, doc{"put-then-delete", 2})
+		put(t, d, doc{"put-then-delete", 2})
 		if err := d.Delete(ctx, doc{ID: "put-then-delete"}); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 		if err := d.Delete(ctx, doc{ID: "delete-then-put"}); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
-		livePut(t, d, doc{"delete-then-put", 2})
+		put(t, d, doc{"delete-then-put", 2})
 		if err := d.Flush(ctx); err != nil {
 			t.Fatalf("Flush: %v", err)
 		}
@@ -332,13 +314,13 @@ func TestIntegrationDuplicates(t *testing.T) {
 		var want []doc
 		for v := 1; v <= versions; v++ {
 			for k := range keys {
-				livePut(t, d, doc{fmt.Sprintf("k%03d", k), v})
+				put(t, d, doc{fmt.Sprintf("k%03d", k), v})
 				if v == versions {
 					want = append(want, doc{fmt.Sprintf("k%03d", k), v})
 				}
 			}
 		}
-		liveClose(t, d)
+		closeOK(t, d)
 		want = append(want, doc{"five-versions", 5}, doc{"delete-then-put", 2})
 		diffTable(t, client, table, toAV(want...))
 		st := d.Stats()
@@ -371,7 +353,7 @@ func TestIntegrationPutsAndDeletesMixed(t *testing.T) {
 	ctx := t.Context()
 
 	for i := range n {
-		livePut(t, d, mk(i, 1))
+		put(t, d, mk(i, 1))
 	}
 	if err := d.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
@@ -387,12 +369,12 @@ func TestIntegrationPutsAndDeletesMixed(t *testing.T) {
 			}
 			deletes++
 		case 1: // update
-			livePut(t, d, mk(i, 2))
+			put(t, d, mk(i, 2))
 			puts++
 			want[mk(i, 2).ID] = mk(i, 2)
 		case 2: // keep, and put a new one
 			want[mk(i, 1).ID] = mk(i, 1)
-			livePut(t, d, mk(n+i, 1))
+			put(t, d, mk(n+i, 1))
 			puts++
 			want[mk(n+i, 1).ID] = mk(n+i, 1)
 		}
@@ -403,7 +385,7 @@ func TestIntegrationPutsAndDeletesMixed(t *testing.T) {
 			deletes++
 		}
 	}
-	liveClose(t, d)
+	closeOK(t, d)
 	liveStats(t, d.Stats(), batch.Stats{Submitted: int64(puts + deletes), Written: int64(puts + deletes)})
 
 	var got []doc
@@ -466,8 +448,8 @@ func TestIntegrationItemKinds(t *testing.T) {
 		}
 		withSkip := want[0]
 		withSkip.Skip = "never written"
-		livePut(t, d, withSkip, want[1])
-		liveClose(t, d)
+		put(t, d, withSkip, want[1])
+		closeOK(t, d)
 		liveStats(t, d.Stats(), batch.Stats{Submitted: 2, Written: 2, Batches: 1})
 
 		var got []kinds
@@ -489,7 +471,7 @@ func TestIntegrationItemKinds(t *testing.T) {
 		t.Parallel()
 		client, table := liveTable(t, testutil.KeySchema{PartitionKey: "id"})
 		d := liveDispatcher[map[string]any](t, client, dynamo.Config{Table: table, PartitionKey: "id"})
-		livePut(t, d,
+		put(t, d,
 			map[string]any{
 				"id": "a", "int": 7, "float": 0.5, "bool": false, "bytes": []byte("raw"), "null": nil,
 				"list": []any{"x", 2, true}, "map": map[string]any{"k": "v", "l": []any{}},
@@ -497,7 +479,7 @@ func TestIntegrationItemKinds(t *testing.T) {
 			},
 			map[string]any{"id": "b"},
 		)
-		liveClose(t, d)
+		closeOK(t, d)
 		liveStats(t, d.Stats(), batch.Stats{Submitted: 2, Written: 2, Batches: 1})
 		diffTable(t, client, table, []map[string]types.AttributeValue{
 			{
@@ -531,8 +513,8 @@ func TestIntegrationItemKinds(t *testing.T) {
 			},
 			{"id": avS("b"), "empty": avS("")},
 		}
-		livePut(t, d, items...)
-		liveClose(t, d)
+		put(t, d, items...)
+		closeOK(t, d)
 		liveStats(t, d.Stats(), batch.Stats{Submitted: 2, Written: 2, Batches: 1})
 		items[0]["n"] = avN("-12500") // DynamoDB stores numbers normalized
 		diffTable(t, client, table, items)
@@ -623,8 +605,8 @@ func TestIntegrationLargeItems(t *testing.T) {
 			for i := range items {
 				items[i] = largeItem(t, fmt.Sprintf("big-%02d", i), tc.size(i), tc.unit, tc.binary)
 			}
-			livePut(t, d, items...)
-			liveClose(t, d)
+			put(t, d, items...)
+			closeOK(t, d)
 			st := d.Stats()
 			liveStats(t, st, batch.Stats{Submitted: 25, Written: 25})
 			t.Logf("25 items in %d calls", st.Batches)
@@ -651,7 +633,7 @@ func TestIntegrationItemSizeLimit(t *testing.T) {
 
 	at := largeItem(t, "at-limit", dynamo.MaxItemBytes, "x", false)
 	atUTF8 := largeItem(t, "at-limit-utf8", dynamo.MaxItemBytes, "€", false)
-	livePut(t, d, at, atUTF8)
+	put(t, d, at, atUTF8)
 	for _, over := range []map[string]types.AttributeValue{
 		largeItem(t, "over", dynamo.MaxItemBytes+1, "x", false),
 		largeItem(t, "over-utf8", dynamo.MaxItemBytes+1, "€", false),
@@ -661,7 +643,7 @@ func TestIntegrationItemSizeLimit(t *testing.T) {
 			t.Errorf("Put of a %d-byte item = %v, want batch.ErrItemTooLarge", ddbsize.ItemSize(over), err)
 		}
 	}
-	liveClose(t, d)
+	closeOK(t, d)
 	liveStats(t, d.Stats(), batch.Stats{Submitted: 2, Written: 2, Rejected: 3})
 	if diff := cmp.Diff(liveDigests([]map[string]types.AttributeValue{at, atUTF8}), liveDigests(testutil.ScanAll(t, client, table))); diff != "" {
 		t.Errorf("table mismatch (-want +got):\n%s", diff)
@@ -716,7 +698,7 @@ func TestIntegrationSortKeyAndKeyLocation(t *testing.T) {
 	}
 
 	// Same account and seq, spelled differently: the same key.
-	livePut(t, d, txn{AccountRef: "7", Seq: 1, Amount: 100})
+	put(t, d, txn{AccountRef: "7", Seq: 1, Amount: 100})
 	if err := d.Put(ctx, txn{AccountRef: "007", Seq: 1, Amount: 999}); !errors.Is(err, batch.ErrDuplicate) {
 		t.Errorf("Put of account 007 seq 1 after account 7 seq 1 = %v, want batch.ErrDuplicate", err)
 	}
@@ -728,7 +710,7 @@ func TestIntegrationSortKeyAndKeyLocation(t *testing.T) {
 			if a == 7 && s == 1 {
 				continue
 			}
-			livePut(t, d, txn{AccountRef: ref(a), Seq: s, Amount: int64(a*1000 + s)})
+			put(t, d, txn{AccountRef: ref(a), Seq: s, Amount: int64(a*1000 + s)})
 		}
 	}
 	if err := d.Flush(ctx); err != nil {
@@ -742,7 +724,7 @@ func TestIntegrationSortKeyAndKeyLocation(t *testing.T) {
 			}
 		}
 	}
-	liveClose(t, d)
+	closeOK(t, d)
 	liveStats(t, d.Stats(), batch.Stats{
 		Submitted: accounts*seqs + accounts*10,
 		Written:   accounts*seqs + accounts*10,
@@ -821,7 +803,7 @@ func TestIntegrationBadItemsRefusedAtPut(t *testing.T) {
 		var want []AVMap
 		good := func(i int) AVMap { return AVMap{"id": avS(fmt.Sprintf("good-%02d", i)), "v": avN(strconv.Itoa(i))} }
 		for i, b := range bad {
-			livePut(t, d, good(i))
+			put(t, d, good(i))
 			want = append(want, good(i))
 			if err := d.Put(t.Context(), b.item); !errors.Is(err, b.want) {
 				t.Errorf("Put of %s = %v, want %v", b.name, err, b.want)
@@ -829,9 +811,9 @@ func TestIntegrationBadItemsRefusedAtPut(t *testing.T) {
 		}
 		// A key of exactly 2,048 bytes is fine.
 		longest := AVMap{"id": avS(strings.Repeat("k", dynamo.MaxPartitionKeyBytes))}
-		livePut(t, d, longest)
+		put(t, d, longest)
 		want = append(want, longest)
-		liveClose(t, d)
+		closeOK(t, d)
 		liveStats(t, d.Stats(), batch.Stats{
 			Submitted: int64(len(want)), Written: int64(len(want)), Rejected: int64(len(bad)), Batches: 1,
 		})
@@ -853,7 +835,7 @@ func TestIntegrationBadItemsRefusedAtPut(t *testing.T) {
 			{"a function", map[string]any{"id": "func", "f": func() {}}, dynamo.ErrInvalidItem},
 		}
 		for _, b := range bad {
-			livePut(t, d, map[string]any{"id": "good " + b.name})
+			put(t, d, map[string]any{"id": "good " + b.name})
 			if err := d.Put(t.Context(), b.item); !errors.Is(err, b.want) {
 				t.Errorf("Put of %s = %v, want %v", b.name, err, b.want)
 			}
@@ -861,7 +843,7 @@ func TestIntegrationBadItemsRefusedAtPut(t *testing.T) {
 				t.Errorf("Delete of %s = %v, want %v", b.name, err, b.want)
 			}
 		}
-		liveClose(t, d)
+		closeOK(t, d)
 		var want []map[string]types.AttributeValue
 		for _, b := range bad {
 			want = append(want, map[string]types.AttributeValue{"id": avS("good " + b.name)})
