@@ -7,9 +7,11 @@ GO ?= go
 GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
 PKGS ?= ./...
 
-# Integration tests run against a local DynamoDB-compatible server (dynalite)
-# that this script installs, starts and stops; see its header.
+# Integration tests run against local servers that these scripts install,
+# start and stop around a command; see their headers. Each runs the command
+# that follows it, so they nest: RUN_SERVERS starts them all.
 RUN_DYNALITE ?= bash internal/dynalite/run.sh
+RUN_SERVERS ?= $(RUN_DYNALITE)
 
 TESTFLAGS ?= -race -count=1 -timeout 20m
 BENCHFLAGS ?= -run='^$$' -bench=. -benchmem -count=6
@@ -27,7 +29,7 @@ all: test lint
 
 ## test: every test, with -race, against a local server started for the run
 test:
-	$(RUN_DYNALITE) $(GO) test $(TESTFLAGS) $(PKGS)
+	$(RUN_SERVERS) $(GO) test $(TESTFLAGS) $(PKGS)
 
 ## bench: every benchmark, 6 runs each, written to bench.txt for benchstat: the
 ## library's own, then internal/benchmarks (a module of its own, so that its
@@ -63,14 +65,14 @@ $(STATICCHECK):
 
 ## cover: coverage profile (cover.out, cover.html) and a per-function summary
 cover:
-	$(RUN_DYNALITE) $(GO) test $(COVERFLAGS) -coverprofile=cover.out $(PKGS)
+	$(RUN_SERVERS) $(GO) test $(COVERFLAGS) -coverprofile=cover.out $(PKGS)
 	$(GO) tool cover -html=cover.out -o cover.html
 	$(GO) tool cover -func=cover.out
 
 ## demo: write 100,000 records into a local server; flags in DEMOFLAGS (see -help)
 DEMOFLAGS ?=
 demo:
-	$(RUN_DYNALITE) $(GO) run ./internal/cmd/demo $(DEMOFLAGS)
+	$(RUN_SERVERS) $(GO) run ./internal/cmd/demo $(DEMOFLAGS)
 
 ## soak: a longer mixed-fault run against a local server, for SOAK (default 3m);
 ## not part of test or CI. See docs/reliability.md.

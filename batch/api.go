@@ -16,29 +16,63 @@ type Limits struct {
 	MaxItems      int // items in one batch; must be at least 1
 	MaxItemBytes  int // size of one item, as the backend counts it; 0: no limit
 	MaxBatchBytes int // sum of the item sizes in one batch; 0: no limit
+	// InOrder says that the backend applies the items of one call in the
+	// order they are given (an SQS FIFO queue does). The dispatcher may then
+	// put several items of one key in one call, in submission order. When
+	// false (DynamoDB, Kinesis), a call never holds two items of one key.
+	InOrder bool
 }
 
 // Sink is a backend: it measures items and writes batches of them.
 //
 // The dispatcher calls Limits once, in New. Measure is called from the
 // goroutine that calls Submit, possibly from many goroutines at once. Write is
-// called from up to Config.MaxInFlight goroutines at once, never with two
-// items of the same non-empty key in one call and never with an item whose key
-// is in another call still under way. Write must return soon after ctx ends.
+// called from up to Config.MaxInFlight goroutines at once, never with an item
+// whose key has an earlier item in another call still under way, and, unless
+// Limits().InOrder, never with two items of one non-empty key in one call.
+// Write must return soon after ctx ends. A Sink never retries, sleeps or keeps
+// items on its own: it says what happened to each item, and the dispatcher
+// decides what happens next. docs/backends.md is the guide to writing one.
 type Sink[T any] interface {
 	// Limits returns the backend's limits on one batch.
 	Limits() Limits
-	// Measure validates item and returns its de-duplication key ("" = never
-	// de-duplicated) and its size in bytes as the backend counts it. An error
-	// rejects the item at Submit.
+	// Measure validates item and returns its key ("" = no key: never
+	// de-duplicated, never ordered) and its size in bytes as the backend
+	// counts it. An error rejects the item at Submit.
 	Measure(item T) (key string, size int, err error)
-	// Write sends one batch. It returns the items the backend left
-	// unprocessed, which the dispatcher retries with backoff, and an error
-	// when the call failed as a whole. An error wrapped with Permanent is
-	// never retried: the dispatcher splits the batch to isolate the items
-	// that cause it. One wrapped with PermanentForAll fails every item of
-	// the call at once. Any other error is retried, the whole batch again.
-	Write(ctx context.Context, items []T) (unprocessed []T, err error)
+	// Write sends one batch. A nil error means the call went through: every
+	// item is written except those the Outcome names. A non-nil error means
+	// the call failed as a whole: an error wrapped with Permanent is never
+	// retried, and the dispatcher splits the batch to isolate the items that
+	// cause it; one wrapped with PermanentForAll fails every item of the
+	// call at once; any other error is retried, every item of the call
+	// again. Wrap an error with Throttle when the backend said it is
+	// overloaded, so that the dispatcher slows down.
+	Write(ctx context.Context, items []T) (Outcome, error)
+}
+
+// Outcome is what a call that went through did with its batch. The zero
+// Outcome says every item was written.
+type Outcome struct {
+	// Retry holds the indexes, into the batch passed to Write, of the items
+	// the backend did not take this time (DynamoDB's UnprocessedItems, a
+	// throttled Kinesis record). They are sent again after a backoff, before
+	// any later item of their key.
+	Retry []int
+	// Failed holds the items the backend refused on their own: they are
+	// reported with their error and never sent again. The other items of the
+	// call are not sent again either.
+	Failed []ItemError
+	// Throttled says the backend pushed back on this call (the items in
+	// Retry were throttled): the dispatcher lowers its send rate. Leave it
+	// false for retries that are not a sign of overload.
+	Throttled bool
+}
+
+// ItemError is one item of a call that the backend refused.
+type ItemError struct {
+	Index int   // into the batch passed to Write
+	Err   error // the item's own cause, as the backend gave it
 }
 
 // Defaults used where a Config field is zero.
@@ -101,6 +135,11 @@ const (
 	// ReplaceDuplicates puts the new item in the place of the pending one,
 	// which is counted in Stats.Replaced: the last write wins.
 	ReplaceDuplicates
+	// KeepDuplicates keeps every item: items of one key are written one
+	// after another, in the order they were submitted, and none is refused
+	// or replaced. It is the policy of an SQS FIFO message group or a Kinesis
+	// partition key: order without de-duplication.
+	KeepDuplicates
 )
 
 // String returns the policy's name.
@@ -110,6 +149,8 @@ func (p DuplicatePolicy) String() string {
 		return "RejectDuplicates"
 	case ReplaceDuplicates:
 		return "ReplaceDuplicates"
+	case KeepDuplicates:
+		return "KeepDuplicates"
 	}
 	return fmt.Sprintf("DuplicatePolicy(%d)", int(p))
 }
@@ -143,7 +184,39 @@ var (
 	// ErrUnprocessed is the cause of the failure of an item that the backend
 	// still left unprocessed when the retry policy gave up.
 	ErrUnprocessed = errors.New("batch: the backend left the item unprocessed")
+	// ErrBadOutcome is the cause of the failure of an item that a Sink's
+	// Outcome named wrongly (an index out of range, or named twice): a bug
+	// in the sink. The item may or may not have been written.
+	ErrBadOutcome = errors.New("batch: the sink's outcome is invalid")
 )
+
+// ThrottleError marks an error by which the backend said it is overloaded.
+// See Throttle.
+type ThrottleError struct{ Err error }
+
+// Throttle wraps err, a retryable error, to say that the backend pushed
+// back (ProvisionedThroughputExceededException, ThrottlingException, HTTP
+// 503 SlowDown): the call is retried after a backoff, and the dispatcher
+// lowers its send rate. Throttle(nil) is nil.
+func Throttle(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ThrottleError{Err: err}
+}
+
+// Error returns the wrapped error's message.
+func (e *ThrottleError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *ThrottleError) Unwrap() error { return e.Err }
+
+// IsThrottle reports whether err, or an error it wraps, was made by
+// Throttle.
+func IsThrottle(err error) bool {
+	var t *ThrottleError
+	return errors.As(err, &t)
+}
 
 // PermanentError marks an error that no retry can fix. See Permanent and
 // PermanentForAll.
@@ -233,6 +306,10 @@ type Stats struct {
 	Rejected  int64 // items Submit refused (duplicate, too large, invalid)
 	Retries   int64 // items sent again
 	Batches   int64 // Write calls
-	Pending   int   // items buffered and not yet sent, now
-	InFlight  int   // items sent and not yet written or failed (including those waiting for a retry), now
+	Throttled int64 // Write calls on which the backend pushed back (see Throttle)
+	// Rate is the send rate, in items per second, that the dispatcher holds
+	// itself to after the backend pushed back; 0 while it is unlimited.
+	Rate     float64
+	Pending  int // items buffered and not yet sent, now
+	InFlight int // items sent and not yet written or failed (including those waiting for a retry), now
 }

@@ -17,7 +17,7 @@ func (nopSink) Limits() batch.Limits {
 
 func (nopSink) Measure(it item) (string, int, error) { return it.Key, it.Size, nil }
 
-func (nopSink) Write(context.Context, []item) ([]item, error) { return nil, nil }
+func (nopSink) Write(context.Context, []item) (batch.Outcome, error) { return batch.Outcome{}, nil }
 
 func benchItems(n int, keyed bool) []item {
 	items := make([]item, n)

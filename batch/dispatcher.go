@@ -471,7 +471,7 @@ func (d *Dispatcher[T]) finishLocked(seq uint64) {
 // deliver writes items, retrying what is left unprocessed or fails for a
 // reason a retry can fix, until all are written or the retry policy gives up.
 // It returns the items that failed.
-func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
+func (d *Dispatcher[T]) deliver(items []T) (failures []Failure[T]) {
 	var b backoff.BackOff // made at the first retry: most batches need none
 	var timer *time.Timer
 	defer func() {
@@ -487,34 +487,34 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 			d.retries.Add(int64(len(items)))
 		}
 		d.batches.Add(1)
-		unprocessed, err := d.sink.Write(d.ctx, items)
+		out, err := d.sink.Write(d.ctx, items)
 		var cause error
 		switch {
-		case err == nil && len(unprocessed) <= len(items):
+		case err == nil:
 			// What the backend confirmed is written, even if Close has
 			// given up meanwhile.
-			d.written.Add(int64(len(items) - len(unprocessed)))
-			if len(unprocessed) == 0 {
-				return nil
+			retry, fs := splitOutcome(items, out)
+			failures = append(failures, fs...)
+			d.written.Add(int64(len(items) - len(retry) - len(fs)))
+			if len(retry) == 0 {
+				return failures
 			}
-			items, cause = unprocessed, ErrUnprocessed
+			items, cause = retry, ErrUnprocessed
 		case d.ctx.Err() != nil:
-			return failAll(items, context.Cause(d.ctx))
-		case err == nil:
-			err := Permanent(fmt.Errorf("batch: sink returned %d unprocessed items for a batch of %d", len(unprocessed), len(items)))
-			return failAll(items, err)
+			return append(failures, failAll(items, context.Cause(d.ctx))...)
 		case IsPermanent(err):
 			var pe *PermanentError
 			if errors.As(err, &pe); len(items) == 1 || pe.All {
 				d.log.Warn("batch: item refused", "code", errorCode(err))
 				d.log.Debug("batch: item refused", "error", err)
-				return failAll(items, err)
+				return append(failures, failAll(items, err)...)
 			}
 			// Split to find the items that cause it; the others go on.
 			half := len(items) / 2
 			d.retries.Add(int64(len(items)))
 			d.log.Debug("batch: batch refused, splitting it", "items", len(items), "error", err)
-			return append(d.deliver(items[:half]), d.deliver(items[half:])...)
+			failures = append(failures, d.deliver(items[:half])...)
+			return append(failures, d.deliver(items[half:])...)
 		default:
 			cause = err
 		}
@@ -526,7 +526,7 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 			err := fmt.Errorf("batch: gave up after %d attempts: %w", attempt, cause)
 			d.log.Warn("batch: retries exhausted", "items", len(items), "attempts", attempt, "code", errorCode(cause))
 			d.log.Debug("batch: retries exhausted", "error", cause)
-			return failAll(items, err)
+			return append(failures, failAll(items, err)...)
 		}
 		d.log.Debug("batch: retrying", "items", len(items), "attempt", attempt, "wait", wait, "error", cause)
 		if timer == nil {
@@ -537,9 +537,65 @@ func (d *Dispatcher[T]) deliver(items []T) []Failure[T] {
 		select {
 		case <-timer.C:
 		case <-d.ctx.Done():
-			return failAll(items, context.Cause(d.ctx))
+			return append(failures, failAll(items, context.Cause(d.ctx))...)
 		}
 	}
+}
+
+// splitOutcome returns the items of a call that out says to retry, and the
+// failures it names. An index out of range or named twice is a sink bug:
+// the items concerned fail with ErrBadOutcome.
+func splitOutcome[T any](items []T, out Outcome) (retry []T, failures []Failure[T]) {
+	if len(out.Retry) == 0 && len(out.Failed) == 0 {
+		return nil, nil
+	}
+	const (
+		written = iota
+		retried
+		failed
+		bad
+	)
+	state := make([]uint8, len(items))
+	var errs map[int]error
+	var outOfRange []int
+	mark := func(i int, s uint8) bool {
+		if i < 0 || i >= len(items) {
+			outOfRange = append(outOfRange, i)
+			return false
+		}
+		if state[i] != written {
+			state[i] = bad
+			return false
+		}
+		state[i] = s
+		return true
+	}
+	for _, i := range out.Retry {
+		mark(i, retried)
+	}
+	for _, f := range out.Failed {
+		if mark(f.Index, failed) {
+			if errs == nil {
+				errs = make(map[int]error)
+			}
+			errs[f.Index] = f.Err
+		}
+	}
+	for i, it := range items {
+		switch {
+		case state[i] == written && len(outOfRange) > 0:
+			// The sink named an item that is not there: which one it
+			// meant is unknown, so none of the unnamed is known written.
+			failures = append(failures, Failure[T]{Item: it, Err: fmt.Errorf("%w: index %d out of range for a batch of %d", ErrBadOutcome, outOfRange[0], len(items))})
+		case state[i] == retried:
+			retry = append(retry, it)
+		case state[i] == failed:
+			failures = append(failures, Failure[T]{Item: it, Err: errs[i]})
+		case state[i] == bad:
+			failures = append(failures, Failure[T]{Item: it, Err: fmt.Errorf("%w: item %d named twice", ErrBadOutcome, i)})
+		}
+	}
+	return retry, failures
 }
 
 // errorCode returns the code of an API error (as smithy.APIError's

@@ -19,14 +19,19 @@ func (printSink) Measure(w string) (key string, size int, err error) {
 	return w, len(w), nil // the word is its own key
 }
 
-func (printSink) Write(_ context.Context, words []string) ([]string, error) {
-	for _, w := range words {
+func (printSink) Write(_ context.Context, words []string) (batch.Outcome, error) {
+	var out batch.Outcome
+	var sent []string
+	for i, w := range words {
 		if w == "bad" {
-			return nil, batch.Permanent(errors.New("bad word"))
+			// Refused on its own: the other words of the call go through.
+			out.Failed = append(out.Failed, batch.ItemError{Index: i, Err: errors.New("bad word")})
+			continue
 		}
+		sent = append(sent, w)
 	}
-	fmt.Println("batch:", strings.Join(words, " "))
-	return nil, nil
+	fmt.Println("batch:", strings.Join(sent, " "))
+	return out, nil
 }
 
 func Example() {
@@ -47,7 +52,7 @@ func Example() {
 	// Output:
 	// batch: one two three
 	// batch: four five
-	// {Submitted:5 Written:5 Failed:0 Replaced:0 Rejected:0 Retries:0 Batches:2 Pending:0 InFlight:0}
+	// {Submitted:5 Written:5 Failed:0 Replaced:0 Rejected:0 Retries:0 Batches:2 Throttled:0 Rate:0 Pending:0 InFlight:0}
 }
 
 func ExampleDispatcher_Submit_refused() {
@@ -73,8 +78,8 @@ func ExampleFailedError() {
 	for _, w := range []string{"good", "bad", "fine"} {
 		d.Submit(ctx, w)
 	}
-	// The batch is refused as a whole; the dispatcher splits it to find the
-	// item at fault, and the others are written.
+	// The sink refuses "bad" on its own; the others of its call are written
+	// and never sent again.
 	err := d.Close(ctx)
 	var fe *batch.FailedError[string]
 	if errors.As(err, &fe) {
@@ -83,8 +88,7 @@ func ExampleFailedError() {
 		}
 	}
 	// Output:
-	// batch: good
-	// batch: fine
+	// batch: good fine
 	// "bad" failed: bad word
 }
 

@@ -38,12 +38,12 @@ type relSink struct {
 
 var errRelTransient = errors.New("reliability test: transient failure")
 
-func (s *relSink) Write(ctx context.Context, items []item) ([]item, error) {
+func (s *relSink) Write(ctx context.Context, items []item) (batch.Outcome, error) {
 	s.mu.Lock()
 	fail := s.rng.Float64() < s.failRate
 	s.mu.Unlock()
 	if fail {
-		return nil, errRelTransient
+		return batch.Outcome{}, errRelTransient
 	}
 	return s.Sink.Write(ctx, items)
 }

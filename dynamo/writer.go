@@ -408,7 +408,7 @@ func (w *writer[T]) Measure(r *request[T]) (string, int, error) {
 // Write sends one BatchWriteItem call and returns the requests that
 // DynamoDB left unprocessed. Errors that no retry fixes (a validation error,
 // an unknown table, denied access) are marked batch.Permanent.
-func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) ([]*request[T], error) {
+func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcome, error) {
 	wrs := make([]types.WriteRequest, len(reqs))
 	for i, r := range reqs {
 		if r.del {
@@ -423,26 +423,35 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) ([]*request[T
 	if err != nil {
 		switch errorScope(err) {
 		case scopeItems:
-			return nil, batch.Permanent(err)
+			return batch.Outcome{}, batch.Permanent(err)
 		case scopeRequest:
-			return nil, batch.PermanentForAll(err)
+			return batch.Outcome{}, batch.PermanentForAll(err)
+		case scopeThrottle:
+			return batch.Outcome{}, batch.Throttle(err)
 		}
-		return nil, err
+		return batch.Outcome{}, err
 	}
 	left := out.UnprocessedItems[w.cfg.Table]
 	if len(left) == 0 {
-		return nil, nil
+		return batch.Outcome{}, nil
 	}
-	return w.match(reqs, left)
+	retry, err := w.match(reqs, left)
+	if err != nil {
+		return batch.Outcome{}, err
+	}
+	// DynamoDB leaves items unprocessed when their partition is over its
+	// capacity: a throttle.
+	return batch.Outcome{Retry: retry, Throttled: true}, nil
 }
 
-// match finds the requests that DynamoDB returned unprocessed, by key.
-func (w *writer[T]) match(reqs []*request[T], left []types.WriteRequest) ([]*request[T], error) {
-	byKey := make(map[string]*request[T], len(reqs))
-	for _, r := range reqs {
-		byKey[r.key] = r
+// match finds the indexes of the requests that DynamoDB returned
+// unprocessed, by key.
+func (w *writer[T]) match(reqs []*request[T], left []types.WriteRequest) ([]int, error) {
+	byKey := make(map[string]int, len(reqs))
+	for i, r := range reqs {
+		byKey[r.key] = i
 	}
-	out := make([]*request[T], 0, len(left))
+	out := make([]int, 0, len(left))
 	for _, wr := range left {
 		var av map[string]types.AttributeValue
 		switch {
@@ -452,12 +461,12 @@ func (w *writer[T]) match(reqs []*request[T], left []types.WriteRequest) ([]*req
 			av = wr.DeleteRequest.Key
 		}
 		k := w.dedupKey(av[w.cfg.PartitionKey], sortKeyOf(av, w.cfg.SortKey))
-		r, ok := byKey[k]
+		i, ok := byKey[k]
 		if !ok {
 			return nil, fmt.Errorf("dynamo: DynamoDB returned an unprocessed request that was not sent (key %q)", k)
 		}
 		delete(byKey, k)
-		out = append(out, r)
+		out = append(out, i)
 	}
 	return out, nil
 }
@@ -471,9 +480,10 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 
 // What an error says of a request, for retrying it.
 const (
-	scopeRetry   = iota // worth another try: throttling, 5xx, network, decoding, retry quota
-	scopeItems          // refused for what some item holds: no retry, but the others may pass
-	scopeRequest        // refused whatever the items: no retry, no split
+	scopeRetry    = iota // worth another try: 5xx, network, decoding, retry quota
+	scopeThrottle        // worth another try, more slowly: the table or account is over its capacity
+	scopeItems           // refused for what some item holds: no retry, but the others may pass
+	scopeRequest         // refused whatever the items: no retry, no split
 )
 
 // errorScope classifies an error returned by BatchWriteItem.
@@ -483,6 +493,8 @@ func errorScope(err error) int {
 		return scopeRetry
 	}
 	switch ae.ErrorCode() {
+	case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded":
+		return scopeThrottle
 	case "ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException":
 		return scopeItems
 	case "ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException",

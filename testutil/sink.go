@@ -38,10 +38,22 @@ type Sink[T any] struct {
 	// the whole call, with batch.Permanent(err), as a backend refuses a
 	// request with one invalid item.
 	Refuse func(item T) error
+	// Fail, if set, is asked about every item of a call that goes through:
+	// an error refuses that item on its own (Outcome.Failed), and the
+	// others are written. It is called with the Sink's lock held.
+	Fail func(item T) error
 	// Unprocessed, if set, is asked about every item of a call that
-	// succeeds: true leaves it unprocessed (returned, not written). It is
-	// called with the Sink's lock held, so it may keep state unguarded.
+	// goes through and is not refused by Fail: true leaves it unprocessed
+	// (Outcome.Retry, not written). It is called with the Sink's lock held,
+	// so it may keep state unguarded.
 	Unprocessed func(item T) bool
+	// Throttles says that the items left unprocessed were throttled
+	// (Outcome.Throttled).
+	Throttles bool
+	// OutcomeHook, if set, may change the Outcome of each call that goes
+	// through before it is returned, given the number of items of the call:
+	// to test how the core takes a sink's mistakes.
+	OutcomeHook func(out *batch.Outcome, n int)
 	// Latency is how long each Write waits, or until its context ends.
 	Latency time.Duration
 	// WriteHook, if set, is called at the start of each Write, with the
@@ -73,7 +85,7 @@ func (s *Sink[T]) Measure(item T) (string, int, error) { return s.MeasureFn(item
 
 // Write records the call, checks it against the limits, and writes what its
 // script does not refuse, fail or leave unprocessed.
-func (s *Sink[T]) Write(ctx context.Context, items []T) ([]T, error) {
+func (s *Sink[T]) Write(ctx context.Context, items []T) (batch.Outcome, error) {
 	cp := append([]T(nil), items...)
 	keys := make([]string, 0, len(items))
 	bytes := 0
@@ -137,33 +149,43 @@ func (s *Sink[T]) Write(ctx context.Context, items []T) ([]T, error) {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return batch.Outcome{}, ctx.Err()
 		}
 	}
 	if bad != nil {
-		return nil, batch.Permanent(bad)
+		return batch.Outcome{}, batch.Permanent(bad)
 	}
 	if failErr != nil {
-		return nil, failErr
+		return batch.Outcome{}, failErr
 	}
 	if s.Refuse != nil {
 		for _, it := range items {
 			if err := s.Refuse(it); err != nil {
-				return nil, batch.Permanent(err)
+				return batch.Outcome{}, batch.Permanent(err)
 			}
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var left []T
-	for _, it := range cp {
+	var out batch.Outcome
+	for i, it := range cp {
+		if s.Fail != nil {
+			if err := s.Fail(it); err != nil {
+				out.Failed = append(out.Failed, batch.ItemError{Index: i, Err: err})
+				continue
+			}
+		}
 		if s.Unprocessed != nil && s.Unprocessed(it) {
-			left = append(left, it)
+			out.Retry = append(out.Retry, i)
 			continue
 		}
 		s.written = append(s.written, it)
 	}
-	return left, nil
+	out.Throttled = len(out.Retry) > 0 && s.Throttles
+	if s.OutcomeHook != nil {
+		s.OutcomeHook(&out, len(items))
+	}
+	return out, nil
 }
 
 // Calls returns a copy of the items of every Write call, in order.

@@ -27,7 +27,7 @@ func (nopSink) Limits() batch.Limits {
 
 func (nopSink) Measure(it coreItem) (string, int, error) { return it.Key, it.Size, nil }
 
-func (nopSink) Write(context.Context, []coreItem) ([]coreItem, error) { return nil, nil }
+func (nopSink) Write(context.Context, []coreItem) (batch.Outcome, error) { return batch.Outcome{}, nil }
 
 // coreItems are submitted in turn: 65,536 of them, so that a keyed item's
 // key is no longer pending when it comes round again.
