@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -625,6 +626,70 @@ func TestClientErrors(t *testing.T) {
 			}
 			if got := d.Stats().Retries; got != wantRetries {
 				t.Errorf("Stats.Retries = %d, want %d (cause: %v)", got, wantRetries, fe.Failures[0].Err)
+			}
+		})
+	}
+}
+
+// TestOrdered checks Ordered against the fake, which throttles a record on
+// its first two tries one time in five: no call holds two records of one
+// key, and each key's records are taken in the order they were put. Without
+// Ordered, the throttled records land after later records of their key.
+func TestOrdered(t *testing.T) {
+	t.Parallel()
+	const n, keys = 3000, 40
+	for _, ordered := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ordered=%v", ordered), func(t *testing.T) {
+			t.Parallel()
+			tries := map[string]int{}
+			fake := &testutil.FakeKinesis{Answer: func(call int, r testutil.KinesisRecord) (string, string) {
+				tries[r.Data]++
+				var i int
+				fmt.Sscanf(r.Data, "%d", &i)
+				if i%5 == 0 && tries[r.Data] <= 2 {
+					return "ProvisionedThroughputExceededException", "Rate exceeded"
+				}
+				return "", ""
+			}}
+			d := newDispatcher[kinesisbatch.Record](t, fake, kinesisbatch.Config{Ordered: ordered, Batch: batch.Config{MaxInFlight: 4}})
+			for i := range n {
+				rec := kinesisbatch.Record{Data: []byte(strconv.Itoa(i)), PartitionKey: "key-" + strconv.Itoa(i%keys)}
+				if err := d.Put(t.Context(), rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := d.Close(t.Context()); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			shared := 0
+			for _, c := range fake.Calls() {
+				seen := map[string]bool{}
+				for _, r := range c {
+					if seen[r.PartitionKey] {
+						shared++
+					}
+					seen[r.PartitionKey] = true
+				}
+			}
+			last := map[string]int{}
+			outOfOrder, taken := 0, 0
+			for _, r := range fake.Records() {
+				i, _ := strconv.Atoi(r.Data)
+				if prev, ok := last[r.PartitionKey]; ok && prev > i {
+					outOfOrder++
+				}
+				last[r.PartitionKey] = i
+				taken++
+			}
+			if taken != n {
+				t.Errorf("%d records taken, want %d", taken, n)
+			}
+			t.Logf("%d calls; %d records shared a call with one of their key; %d out of order", len(fake.Calls()), shared, outOfOrder)
+			if ordered && (shared > 0 || outOfOrder > 0) {
+				t.Errorf("Ordered: %d records shared a call with one of their key, %d out of order; want none", shared, outOfOrder)
+			}
+			if !ordered && outOfOrder == 0 {
+				t.Errorf("not Ordered: no record out of order, so this test shows nothing")
 			}
 		})
 	}
