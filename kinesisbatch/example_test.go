@@ -107,3 +107,23 @@ func Example_failures() {
 	// poison: KMSAccessDeniedException: no access to the key
 	// calls: 2 written: 2
 }
+
+// PutWait returns each record's own outcome; concurrent callers share
+// calls. With Ordered, each partition key's records reach the stream in the
+// order they were put.
+func ExampleDispatcher_PutWait() {
+	client := &testutil.FakeKinesis{}
+	ctx := context.Background()
+	d, _ := kinesisbatch.New[Click](client, kinesisbatch.Config{Stream: "clicks", Ordered: true})
+	defer d.Close(ctx)
+	for _, page := range []string{"/", "/cart", "/pay"} {
+		if err := d.PutWait(ctx, Click{User: "ann", Page: page}); err != nil {
+			panic(err)
+		}
+	}
+	printStream(client)
+	// Output:
+	// ann      {"user":"ann","page":"/"}
+	// ann      {"user":"ann","page":"/cart"}
+	// ann      {"user":"ann","page":"/pay"}
+}

@@ -277,6 +277,23 @@ func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
 	return d.core.Submit(ctx, d.w.prepare(item))
 }
 
+// PutWait queues item like Put and waits for its own outcome: nil once
+// Kinesis took the record, or its cause, as Flush would report it (a
+// *RecordError with the service's code and message, batch.ErrUnprocessed
+// with the last answer, the AWS error of the call); that failure is then not
+// reported again by Flush or Close. It refuses an item as Put does. The
+// record is not held for a full call: it goes as soon as a call can be made,
+// together with whatever other callers have pending. If ctx ends first,
+// PutWait returns ctx's error, and the record is still written (or reported
+// by Flush).
+func (d *Dispatcher[T]) PutWait(ctx context.Context, item T) error {
+	r := d.w.prepare(item)
+	if err := d.core.SubmitWait(ctx, r); err != nil {
+		return r.cause(err)
+	}
+	return nil
+}
+
 // Flush sends every pending record and waits until each record queued before
 // it is written or has failed. It returns nil or a *batch.FailedError[T]
 // holding the caller's items that failed since the last report, each with its

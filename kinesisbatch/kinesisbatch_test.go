@@ -466,8 +466,8 @@ func TestRecordOutcomes(t *testing.T) {
 		t.Errorf("records taken mismatch (-want +got):\n%s", diff) // a duplicate shows here
 	}
 	st := d.Stats()
-	if st.Written != int64(len(wantTaken)) || st.Failed != int64(len(wantFailed)) || st.Retries == 0 {
-		t.Errorf("Stats: %+v; want Written %d, Failed %d, Retries > 0", st, len(wantTaken), len(wantFailed))
+	if st.Written != int64(len(wantTaken)) || st.Failed != int64(len(wantFailed)) || st.Retries == 0 || st.Throttled == 0 {
+		t.Errorf("Stats: %+v; want Written %d, Failed %d, Retries and Throttled > 0", st, len(wantTaken), len(wantFailed))
 	}
 }
 
@@ -519,10 +519,11 @@ func TestCallErrors(t *testing.T) {
 		always    bool // every call fails, else the first only
 		wantCalls int
 		wantFail  bool // every record fails, with err
+		throttled bool // counted in Stats.Throttled
 	}{
-		{name: "throttling", err: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}, wantCalls: 2},
-		{name: "provisioned throughput", err: &types.ProvisionedThroughputExceededException{Message: msg}, wantCalls: 2},
-		{name: "KMS throttling", err: &types.KMSThrottlingException{Message: msg}, wantCalls: 2},
+		{name: "throttling", err: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}, wantCalls: 2, throttled: true},
+		{name: "provisioned throughput", err: &types.ProvisionedThroughputExceededException{Message: msg}, wantCalls: 2, throttled: true},
+		{name: "KMS throttling", err: &types.KMSThrottlingException{Message: msg}, wantCalls: 2, throttled: true},
 		{name: "internal failure", err: &types.InternalFailureException{Message: msg}, wantCalls: 2},
 		{name: "other error", err: errors.New("connection reset"), wantCalls: 2},
 		{name: "unknown stream", err: &types.ResourceNotFoundException{Message: msg}, always: true, wantCalls: 1, wantFail: true},
@@ -568,6 +569,9 @@ func TestCallErrors(t *testing.T) {
 			}
 			if got := len(fake.Calls()); got != tc.wantCalls {
 				t.Errorf("%d calls, want %d", got, tc.wantCalls)
+			}
+			if got := d.Stats().Throttled > 0; got != tc.throttled {
+				t.Errorf("Stats.Throttled > 0 is %v, want %v", got, tc.throttled)
 			}
 		})
 	}
@@ -692,5 +696,62 @@ func TestOrdered(t *testing.T) {
 				t.Errorf("not Ordered: no record out of order, so this test shows nothing")
 			}
 		})
+	}
+}
+
+// TestPutWait checks that PutWait returns each record's own outcome, and
+// that a failure it returned is not reported again by Close.
+func TestPutWait(t *testing.T) {
+	t.Parallel()
+	fake := &testutil.FakeKinesis{Answer: func(call int, r testutil.KinesisRecord) (string, string) {
+		switch r.Data {
+		case "refused":
+			return "KMSAccessDeniedException", "no access to the key"
+		case "hot":
+			return "ProvisionedThroughputExceededException", "Rate exceeded"
+		case "once":
+			if call == 1 {
+				return "InternalFailure", "Internal service failure."
+			}
+		}
+		return "", ""
+	}}
+	d := newDispatcher[string](t, fake, kinesisbatch.Config{Batch: batch.Config{BackOff: quick(3)}})
+	tests := []struct {
+		data     string
+		wantCode string // "" for written
+		wantIs   error
+	}{
+		{data: "fine"},
+		{data: "once"},
+		{data: "refused", wantCode: "KMSAccessDeniedException"},
+		{data: "hot", wantCode: "ProvisionedThroughputExceededException", wantIs: batch.ErrUnprocessed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.data, func(t *testing.T) {
+			err := d.PutWait(t.Context(), tc.data)
+			if tc.wantCode == "" {
+				if err != nil {
+					t.Fatalf("PutWait: %v", err)
+				}
+				return
+			}
+			var re *kinesisbatch.RecordError
+			if !errors.As(err, &re) || re.Code != tc.wantCode {
+				t.Fatalf("PutWait: %v, want a *RecordError with code %s", err, tc.wantCode)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("PutWait: %v, want it to match %v", err, tc.wantIs)
+			}
+		})
+	}
+	if err := d.PutWait(t.Context(), strings.Repeat("x", 2<<20)); !errors.Is(err, batch.ErrItemTooLarge) {
+		t.Errorf("PutWait of 2 MiB: %v, want batch.ErrItemTooLarge", err)
+	}
+	if err := d.Close(t.Context()); err != nil {
+		t.Errorf("Close: %v, want nil: PutWait's failures are reported once, there", err)
+	}
+	if st := d.Stats(); st.Written != 2 || st.Failed != 2 || st.Rejected != 1 {
+		t.Errorf("Stats: %+v, want 2 written, 2 failed, 1 rejected", st)
 	}
 }
