@@ -44,7 +44,7 @@ var relRates = map[testutil.Fault]float64{
 // Ordered.
 func TestReliabilityFaults(t *testing.T) {
 	t.Parallel()
-	const n, users = 5_000, 100
+	const n, users = 3_000, 60
 	for _, ordered := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ordered=%v", ordered), func(t *testing.T) {
 			t.Parallel()
