@@ -54,6 +54,10 @@ func TestReliabilityFaults(t *testing.T) {
 				Seed:     13,
 				Rates:    relRates,
 			})
+			// Each fault once first, then the random mix.
+			for f := range relRates {
+				proxy.Script(f)
+			}
 			// The SDK does not retry: every retry is the dispatcher's.
 			client := testutil.NewKinesisClient(t, proxy.URL, testutil.ClientOptions{Timeout: 5 * time.Second, RetryMaxAttempts: 1})
 			d := newDispatcher[event](t, client, kinesisbatch.Config{
