@@ -85,11 +85,21 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 			return
 		}
 	}
-	if wait := d.rate.reserve(len(entries), time.Now()); wait > 0 && !d.sleep(wait) {
-		d.mu.Lock()
-		d.failAllLocked(entries, context.Cause(d.ctx))
-		d.mu.Unlock()
-		return
+	for {
+		wait, cuts := d.rate.reserve(len(entries), time.Now())
+		if wait == 0 {
+			break
+		}
+		if !d.sleep(wait) {
+			d.mu.Lock()
+			d.failAllLocked(entries, context.Cause(d.ctx))
+			d.mu.Unlock()
+			return
+		}
+		if !d.rate.stale(cuts) {
+			break
+		}
+		// The rate was cut while the call waited: book again.
 	}
 	if err := context.Cause(d.ctx); err != nil {
 		d.mu.Lock()
