@@ -24,7 +24,7 @@ import (
 // Not every item left to retry means the backend is over its capacity: a
 // hot key is throttled whatever the rate, and a backend may refuse a share
 // of every call. So a cut is made only when the moving share of items
-// throttled on their first try is above what it has been at a lower rate
+// throttled is above what it has been at a lower rate
 // (the floor) by more than rateCutShare, and each cut is judged after
 // rateJudge: if the share did not fall, the rate is cut once more, to what
 // the backend accepts now, and if it still did not fall, the cuts are
@@ -53,11 +53,10 @@ type rateControl struct {
 
 	// While a cut is judged: the calls the backend saw alone since.
 	items   int // items sent
-	fresh   int // items on their first try
 	bounced int // of those, how many were throttled
 	written int
 
-	share float64 // moving average of the throttled share of first tries
+	share float64 // moving average of the throttled share of the items sent
 	floor float64 // the share that a lower rate does not reduce
 
 	judging     bool    // a cut is being judged
@@ -71,10 +70,11 @@ type rateControl struct {
 const (
 	rateBeta     = 0.7                    // the rate after a cut, as a share of wMax
 	rateK        = 300 * time.Millisecond // time to grow back to wMax
-	rateCutShare = 0.10                   // throttled share above the floor that cuts
+	rateProbe    = 3                      // past wMax, the curve is this many times slower
+	rateCutShare = 0.05                   // throttled share above the floor that cuts
 	rateJudge    = 50 * time.Millisecond  // how long a cut holds before it is judged
 	rateWindow   = 50 * time.Millisecond  // what "of late" means for the accepted rate
-	rateAlpha    = 1.0 / 512              // weight of one first-try item in the moving share
+	rateAlpha    = 1.0 / 512              // weight of one item in the moving share
 	burstTime    = 50 * time.Millisecond  // the burst a limited rate allows
 	rateUnlimit  = 16                     // a rate grown to this many times wMax is no limit
 )
@@ -115,17 +115,20 @@ func (r *rateControl) stale(cuts int) bool {
 
 // rateAt returns the limited rate at t: beta*wMax at the last cut, back to
 // wMax after rateK along a concave cubic (fast at first, slowly near wMax),
-// then on along the convex half of the same cubic (slowly at first, then
-// faster), as TCP CUBIC does.
+// then on along the convex half of the same cubic, stretched rateProbe
+// times (slowly at first, then faster), as TCP CUBIC does.
 func (r *rateControl) rateAt(t time.Time) float64 {
 	x := t.Sub(r.cutAt).Seconds()/rateK.Seconds() - 1
+	if x > 0 {
+		x /= rateProbe
+	}
 	return max(r.minRate, r.wMax*(1+(1-rateBeta)*x*x*x))
 }
 
 // observe takes what became of a call of items that started at start and
-// ended at now: fresh of its items were on their first try, of which
-// bounced were throttled, and written were confirmed.
-func (r *rateControl) observe(start, now time.Time, items, fresh, bounced, written int) {
+// ended at now: bounced of its items were throttled, and written were
+// confirmed.
+func (r *rateControl) observe(start, now time.Time, items, bounced, written int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.leakyFrom.IsZero() {
@@ -144,9 +147,9 @@ func (r *rateControl) observe(start, now time.Time, items, fresh, bounced, writt
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
-	if fresh > 0 {
-		a := 1 - math.Pow(1-rateAlpha, float64(fresh))
-		r.share += a * (float64(bounced)/float64(fresh) - r.share)
+	if items > 0 {
+		a := 1 - math.Pow(1-rateAlpha, float64(items))
+		r.share += a * (float64(bounced)/float64(items) - r.share)
 	}
 	if !r.judging {
 		if bounced > 0 && r.share > r.floor+rateCutShare {
@@ -166,7 +169,6 @@ func (r *rateControl) observe(start, now time.Time, items, fresh, bounced, writt
 		return
 	}
 	r.items += items
-	r.fresh += fresh
 	r.bounced += bounced
 	r.written += written
 	if r.items >= 8*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.written < r.items {
@@ -175,8 +177,8 @@ func (r *rateControl) observe(start, now time.Time, items, fresh, bounced, writt
 		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
 		return
 	}
-	if now.Sub(settled) >= rateJudge && r.fresh >= 100 {
-		got := float64(r.bounced) / float64(r.fresh)
+	if now.Sub(settled) >= rateJudge && r.items >= 100 {
+		got := float64(r.bounced) / float64(r.items)
 		switch {
 		case got < 0.7*r.shareAtCut:
 			// The lower rate helped: the backend was over its capacity.
@@ -233,7 +235,7 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	r.cutAt = now
 	// No burst right after a cut; calls booked before it keep their turn.
 	r.tat = later(r.tat, now.Add(burstTime))
-	r.items, r.fresh, r.bounced, r.written = 0, 0, 0, 0
+	r.items, r.bounced, r.written = 0, 0, 0
 }
 
 // current returns the limited rate now, or 0 while the rate is not limited.

@@ -171,7 +171,14 @@ func (s *Sink[T]) Write(ctx context.Context, items []T) (batch.Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out batch.Outcome
+	var held map[string]bool // with Lim.InOrder: keys with an item left to retry in this call
 	for i, it := range cp {
+		if k := keys0(s.MeasureFn, it); held[k] {
+			// A backend that applies a call in order leaves the items
+			// after one it did not take for the next call.
+			out.Retry = append(out.Retry, i)
+			continue
+		}
 		if s.Fail != nil {
 			if err := s.Fail(it); err != nil {
 				out.Failed = append(out.Failed, batch.ItemError{Index: i, Err: err})
@@ -180,6 +187,12 @@ func (s *Sink[T]) Write(ctx context.Context, items []T) (batch.Outcome, error) {
 		}
 		if s.Unprocessed != nil && s.Unprocessed(it) {
 			out.Retry = append(out.Retry, i)
+			if k := keys0(s.MeasureFn, it); k != "" && s.Lim.InOrder {
+				if held == nil {
+					held = make(map[string]bool)
+				}
+				held[k] = true
+			}
 			continue
 		}
 		s.written = append(s.written, it)
@@ -189,6 +202,12 @@ func (s *Sink[T]) Write(ctx context.Context, items []T) (batch.Outcome, error) {
 		s.OutcomeHook(&out, len(items))
 	}
 	return out, nil
+}
+
+// keys0 returns the key of it, "" if Measure refuses it.
+func keys0[T any](measure func(T) (string, int, error), it T) string {
+	k, _, _ := measure(it)
+	return k
 }
 
 // Calls returns a copy of the items of every Write call, in order.
