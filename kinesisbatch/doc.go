@@ -10,7 +10,7 @@
 // before one of them can get a whole call refused; calls hold at most 500
 // records and stay under a request size every server accepts; records that
 // PutRecords answers with ProvisionedThroughputExceededException or
-// InternalFailure are sent again, alone, after a backoff, and the first of
+// InternalFailure are sent again after a backoff, and the first of
 // those lowers the send rate; with Config.Ordered, the records of one
 // partition key reach the stream in the order they were put; and every record
 // that cannot be written comes back, with the service's error code and
