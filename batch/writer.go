@@ -265,7 +265,7 @@ func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
 		d.touched = append(d.touched, ks)
 		return
 	}
-	d.pushRetryLocked(slot[T]{e: e, due: e.due})
+	d.pushRetryLocked(retrySlot[T]{slot[T]{e: e}, e.due})
 }
 
 // finishLocked ends an item: written (err nil) or failed. flying says it
@@ -312,7 +312,7 @@ func (d *Dispatcher[T]) settleKeysLocked() {
 			clear(ks.retry)
 			ks.retry = ks.retry[:0]
 			ks.retried = n
-			d.pushRetryLocked(slot[T]{ks: ks, due: ks.due})
+			d.pushRetryLocked(retrySlot[T]{slot[T]{ks: ks}, ks.due})
 			continue
 		}
 		ks.busy = false
