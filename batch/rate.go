@@ -68,15 +68,16 @@ type rateControl struct {
 }
 
 const (
-	rateBeta     = 0.7                    // the rate after a cut, as a share of wMax
-	rateK        = 300 * time.Millisecond // time to grow back to wMax
-	rateProbe    = 3                      // past wMax, the curve is this many times slower
-	rateCutShare = 0.05                   // throttled share above the floor that cuts
-	rateJudge    = 50 * time.Millisecond  // how long a cut holds before it is judged
-	rateWindow   = 50 * time.Millisecond  // what "of late" means for the accepted rate
-	rateAlpha    = 1.0 / 512              // weight of one item in the moving share
-	burstTime    = 50 * time.Millisecond  // the burst a limited rate allows
-	rateUnlimit  = 16                     // a rate grown to this many times wMax is no limit
+	rateBeta       = 0.7                    // the rate after a cut, as a share of wMax
+	rateK          = 300 * time.Millisecond // time to grow back to wMax
+	rateProbe      = 3                      // past wMax, the curve is this many times slower
+	rateCutShare   = 0.05                   // throttled share above the floor that cuts
+	rateJudge      = 50 * time.Millisecond  // how long a cut holds before it is judged, at least
+	rateJudgeCalls = 8                      // and how many full calls' worth of items it is judged on
+	rateWindow     = 50 * time.Millisecond  // what "of late" means for the accepted rate
+	rateAlpha      = 1.0 / 512              // weight of one item in the moving share
+	burstTime      = 50 * time.Millisecond  // the burst a limited rate allows
+	rateUnlimit    = 16                     // a rate grown to this many times wMax is no limit
 )
 
 func newRateControl(batchItems int) *rateControl {
@@ -177,7 +178,7 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
 		return
 	}
-	if now.Sub(settled) >= rateJudge && r.items >= 100 {
+	if now.Sub(settled) >= rateJudge && r.items >= rateJudgeCalls*int(r.minRate) {
 		got := float64(r.bounced) / float64(r.items)
 		switch {
 		case got < 0.7*r.shareAtCut:
