@@ -139,7 +139,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if err := checkItemType(reflect.TypeFor[T]()); err != nil {
 		return nil, err
 	}
-	w := &writer[T]{client: client, cfg: cfg}
+	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T]()).walk}
 	w.enc = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
 		if cfg.EncoderOptions != nil {
 			cfg.EncoderOptions(o)
