@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
 	"github.com/batchutils/batchutils/internal/ddbsize"
@@ -425,8 +424,10 @@ func (w *writer[T]) Measure(r *request[T]) (string, int, error) {
 }
 
 // Write sends one BatchWriteItem call and returns the requests that
-// DynamoDB left unprocessed. Errors that no retry fixes (a validation error,
-// an unknown table, denied access) are marked batch.Permanent.
+// DynamoDB left unprocessed. Errors are classified by classify: those that
+// no retry fixes (a validation error, an unknown table, denied access, a
+// client that fails before it sends anything) are marked batch.Permanent or
+// batch.PermanentForAll, throttling batch.Throttle.
 func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcome, error) {
 	wrs := make([]types.WriteRequest, len(reqs))
 	for i, r := range reqs {
@@ -436,19 +437,12 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcom
 			wrs[i].PutRequest = &types.PutRequest{Item: r.av}
 		}
 	}
+	probe := &sendProbe{}
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
-	})
+	}, probe.option)
 	if err != nil {
-		switch errorScope(err) {
-		case scopeItems:
-			return batch.Outcome{}, batch.Permanent(err)
-		case scopeRequest:
-			return batch.Outcome{}, batch.PermanentForAll(err)
-		case scopeThrottle:
-			return batch.Outcome{}, batch.Throttle(err)
-		}
-		return batch.Outcome{}, err
+		return batch.Outcome{}, classify(ctx, err, probe)
 	}
 	left := out.UnprocessedItems[w.cfg.Table]
 	if len(left) == 0 {
@@ -495,31 +489,4 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 		return nil
 	}
 	return av[name]
-}
-
-// What an error says of a request, for retrying it.
-const (
-	scopeRetry    = iota // worth another try: 5xx, network, decoding, retry quota
-	scopeThrottle        // worth another try, more slowly: the table or account is over its capacity
-	scopeItems           // refused for what some item holds: no retry, but the others may pass
-	scopeRequest         // refused whatever the items: no retry, no split
-)
-
-// errorScope classifies an error returned by BatchWriteItem.
-func errorScope(err error) int {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return scopeRetry
-	}
-	switch ae.ErrorCode() {
-	case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded":
-		return scopeThrottle
-	case "ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException":
-		return scopeItems
-	case "ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException",
-		"InvalidSignatureException", "MissingAuthenticationTokenException", "IncompleteSignature",
-		"ExpiredTokenException", "InvalidClientTokenId":
-		return scopeRequest
-	}
-	return scopeRetry
 }
