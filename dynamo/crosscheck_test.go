@@ -7,6 +7,7 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +236,36 @@ func putOne[T any](ctx context.Context, t *testing.T, schema testutil.KeySchema,
 		t.Errorf("%d items in the table, want only the good one", n)
 	}
 	return err
+}
+
+// Against the local server: versions of number keys spelled differently,
+// many in flight, end with the last version of each key in the table.
+func TestIntegrationNumberKeySpellingsKeepOrder(t *testing.T) {
+	client := testutil.NewDynamoDBClient(t, testutil.DynamoDBEndpoint(t))
+	name := testutil.CreateTable(t, client, testutil.KeySchema{PartitionKey: "id", PartitionKeyType: types.ScalarAttributeTypeN})
+	d := newDispatcher[AV](t, client, dynamo.Config{Table: name, PartitionKey: "id", PartitionKeyType: dynamo.Number,
+		Batch: batch.Config{Duplicates: batch.ReplaceDuplicates, MaxInFlight: 8, MaxBatchItems: 5}})
+	spell := []func(k int) string{
+		func(k int) string { return strconv.Itoa(k) + "000000" },
+		func(k int) string { return strconv.Itoa(k) + "e6" },
+		func(k int) string { return strconv.Itoa(k) + "E+6" },
+		func(k int) string { return strconv.Itoa(k) + "000000.0" },
+		func(k int) string { return "0" + strconv.Itoa(k*10) + "e5" },
+	}
+	const keys, versions = 40, 10
+	for v := range versions {
+		for k := 1; k <= keys; k++ {
+			put(t, d, AV{"id": &N{Value: spell[(k+v)%len(spell)](k)}, "v": &N{Value: strconv.Itoa(v)}})
+		}
+	}
+	closeOK(t, d)
+	got := testutil.ScanAll(t, client, name)
+	if len(got) != keys {
+		t.Fatalf("%d items in the table, want %d", len(got), keys)
+	}
+	for _, item := range got {
+		if v := item["v"].(*N).Value; v != strconv.Itoa(versions-1) {
+			t.Errorf("key %s holds version %s, want the last, %d", item["id"].(*N).Value, v, versions-1)
+		}
+	}
 }

@@ -93,12 +93,17 @@ type Config struct {
 // batch.ErrItemTooLarge and batch.ErrClosed.
 var (
 	// ErrInvalidKey is returned by Put and Delete for an item whose key
-	// attribute is missing, empty, of the wrong type or too long, or whose
-	// PartitionKeyLocation attribute is missing or cannot be converted.
+	// attribute is missing, empty, of the wrong type, too long or (a string)
+	// not valid UTF-8, or whose PartitionKeyLocation attribute is missing or
+	// cannot be converted.
 	ErrInvalidKey = errors.New("dynamo: invalid key")
 	// ErrInvalidItem is returned by Put and Delete for an item that cannot
-	// be marshalled, or holds a value DynamoDB refuses (a number that is NaN
-	// or infinite, an empty or duplicated set, nesting deeper than 32).
+	// be marshalled, holds a value DynamoDB refuses (a number that is NaN
+	// or infinite, an empty or duplicated set, nesting deeper than 32, an
+	// attribute name that is empty or over 65,535 bytes), holds what the SDK
+	// would change on the way (a string or name that is not valid UTF-8, a
+	// nil []byte) or what attributevalue would leave out (a channel or
+	// function in an interface-typed value), or contains itself.
 	ErrInvalidItem = errors.New("dynamo: invalid item")
 )
 
