@@ -108,3 +108,18 @@ func ExampleDispatcher_Flush() {
 	// batch: a b
 	// pending: 0
 }
+
+func ExampleDispatcher_SubmitWait() {
+	ctx := context.Background()
+	d, _ := batch.New[string](printSink{}, batch.Config{MaxInFlight: 1})
+	defer d.Close(ctx)
+
+	// A waiting caller does not wait for a batch to fill: its item goes
+	// at once, and it learns its own outcome.
+	fmt.Println(d.SubmitWait(ctx, "hello"))
+	fmt.Println(d.SubmitWait(ctx, "bad"))
+	// Output:
+	// batch: hello
+	// batch:
+	// bad word
+}

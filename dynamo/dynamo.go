@@ -203,6 +203,22 @@ func (d *Dispatcher[T]) Delete(ctx context.Context, item T) error {
 	return d.core.Submit(ctx, d.w.prepare(item, true))
 }
 
+// PutWait is Put that waits for the item's own outcome: nil once DynamoDB
+// has confirmed the write, or its error (then not reported again by Flush or
+// Close). It never waits for a batch to fill: concurrent callers share
+// calls. If ctx ends first it returns ctx's error; the item is still
+// written, and a failure of it is reported by Flush or Close. See
+// batch.Dispatcher.SubmitWait.
+func (d *Dispatcher[T]) PutWait(ctx context.Context, item T) error {
+	return d.core.SubmitWait(ctx, d.w.prepare(item, false))
+}
+
+// DeleteWait is Delete that waits for the deletion's own outcome, as
+// PutWait does.
+func (d *Dispatcher[T]) DeleteWait(ctx context.Context, item T) error {
+	return d.core.SubmitWait(ctx, d.w.prepare(item, true))
+}
+
 // Flush writes every pending item and waits until each item queued before it
 // is written or has failed. It returns nil or a *batch.FailedError[T] holding
 // the caller's items that failed since the last report, each with its cause
