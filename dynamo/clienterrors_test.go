@@ -150,8 +150,8 @@ func TestServiceErrorsKeepTheirClassification(t *testing.T) {
 	}{
 		{name: "500 is retried", fail: []error{internal, internal}, written: 3,
 			wantStats: func(s batch.Stats) bool { return s.Batches == 3 && s.Retries == 6 }},
-		{name: "throttling is retried", fail: []error{apiErr("ThrottlingException")}, written: 3,
-			wantStats: func(s batch.Stats) bool { return s.Batches == 2 && s.Retries == 3 }},
+		{name: "throttling is retried, more slowly", fail: []error{apiErr("ThrottlingException")}, written: 3,
+			wantStats: func(s batch.Stats) bool { return s.Batches == 2 && s.Retries == 3 && s.Throttled == 1 }},
 		{name: "unknown table fails every item in one call", table: "missing", failed: 3,
 			wantStats: func(s batch.Stats) bool { return s.Batches == 1 && s.Retries == 0 }},
 		{name: "a refused connection is retried", closed: true, failed: 3,

@@ -238,13 +238,16 @@ func putOne[T any](ctx context.Context, t *testing.T, schema testutil.KeySchema,
 	return err
 }
 
-// Against the local server: versions of number keys spelled differently,
-// many in flight, end with the last version of each key in the table.
+// Against the local server: every version of number keys spelled
+// differently is written, one after another, with many calls in flight, and
+// the table ends with the last version of each key. Before the fix, 1e6 and
+// 1000000 were two keys to the dispatcher, so two versions of one key could
+// be in flight at once and the older land last.
 func TestIntegrationNumberKeySpellingsKeepOrder(t *testing.T) {
 	client := testutil.NewDynamoDBClient(t, testutil.DynamoDBEndpoint(t))
 	name := testutil.CreateTable(t, client, testutil.KeySchema{PartitionKey: "id", PartitionKeyType: types.ScalarAttributeTypeN})
 	d := newDispatcher[AV](t, client, dynamo.Config{Table: name, PartitionKey: "id", PartitionKeyType: dynamo.Number,
-		Batch: batch.Config{Duplicates: batch.ReplaceDuplicates, MaxInFlight: 8, MaxBatchItems: 5}})
+		Batch: batch.Config{Duplicates: batch.KeepDuplicates, MaxInFlight: 8, MaxBatchItems: 5}})
 	spell := []func(k int) string{
 		func(k int) string { return strconv.Itoa(k) + "000000" },
 		func(k int) string { return strconv.Itoa(k) + "e6" },
@@ -259,6 +262,9 @@ func TestIntegrationNumberKeySpellingsKeepOrder(t *testing.T) {
 		}
 	}
 	closeOK(t, d)
+	if st := d.Stats(); st.Written != keys*versions {
+		t.Errorf("Stats %+v: want every version written (%d)", st, keys*versions)
+	}
 	got := testutil.ScanAll(t, client, name)
 	if len(got) != keys {
 		t.Fatalf("%d items in the table, want %d", len(got), keys)
