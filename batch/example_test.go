@@ -30,7 +30,9 @@ func (printSink) Write(_ context.Context, words []string) (batch.Outcome, error)
 		}
 		sent = append(sent, w)
 	}
-	fmt.Println("batch:", strings.Join(sent, " "))
+	if len(sent) > 0 {
+		fmt.Println("batch:", strings.Join(sent, " "))
+	}
 	return out, nil
 }
 
@@ -120,6 +122,6 @@ func ExampleDispatcher_SubmitWait() {
 	fmt.Println(d.SubmitWait(ctx, "bad"))
 	// Output:
 	// batch: hello
-	// batch:
+	// <nil>
 	// bad word
 }
