@@ -52,9 +52,11 @@ type rateControl struct {
 	callTime time.Duration
 
 	// While a cut is judged: the calls the backend saw alone since.
-	items   int // items sent
-	bounced int // of those, how many were throttled
-	written int
+	items    int // items sent
+	bounced  int // of those, how many were throttled
+	written  int
+	fresh    int // items sent for the first time
+	freshOut int // of those, how many were throttled
 
 	share float64 // moving average of the throttled share of the items sent
 	floor float64 // the share that a lower rate does not reduce
@@ -126,10 +128,19 @@ func (r *rateControl) rateAt(t time.Time) float64 {
 	return max(r.minRate, r.wMax*(1+(1-rateBeta)*x*x*x))
 }
 
-// observe takes what became of a call of items that started at start and
-// ended at now: bounced of its items were throttled, and written were
-// confirmed.
-func (r *rateControl) observe(start, now time.Time, items, bounced, written int) {
+// call is what the rate control learns of one call.
+type call struct {
+	start, end time.Time
+	items      int // items sent
+	bounced    int // of those, how many were throttled
+	written    int // how many were confirmed
+	fresh      int // of the items sent, how many went for the first time
+	freshOut   int // of those, how many were throttled
+}
+
+// observe takes what became of a call.
+func (r *rateControl) observe(c call) {
+	start, now := c.start, c.end
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.leakyFrom.IsZero() {
@@ -139,7 +150,7 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 		r.leaky *= math.Exp(-dt.Seconds() / rateWindow.Seconds())
 		r.leakyAt = now
 	}
-	r.leaky += float64(written)
+	r.leaky += float64(c.written)
 	if d := now.Sub(start); r.callTime == 0 {
 		r.callTime = d
 	} else {
@@ -148,12 +159,12 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
-	if items > 0 {
-		a := 1 - math.Pow(1-rateAlpha, float64(items))
-		r.share += a * (float64(bounced)/float64(items) - r.share)
+	if c.items > 0 {
+		a := 1 - math.Pow(1-rateAlpha, float64(c.items))
+		r.share += a * (float64(c.bounced)/float64(c.items) - r.share)
 	}
 	if !r.judging {
-		if bounced > 0 && r.share > r.floor+rateCutShare {
+		if c.bounced > 0 && r.share > r.floor+rateCutShare {
 			base := r.leakyRate()
 			if r.limited {
 				base = min(base, r.rateAt(now))
@@ -169,10 +180,15 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 	if start.Before(settled) {
 		return
 	}
-	r.items += items
-	r.bounced += bounced
-	r.written += written
-	if r.items >= 8*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.written < r.items {
+	r.items += c.items
+	r.bounced += c.bounced
+	r.written += c.written
+	r.fresh += c.fresh
+	r.freshOut += c.freshOut
+	// Far above the capacity, the backend refuses most of what is sent
+	// for the first time. (Items sent again are left out: a hot key's
+	// retries, at the front of the queue, can fill calls of their own.)
+	if r.items >= 8*int(r.minRate) && r.fresh >= 2*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.freshOut > r.fresh {
 		// Still far above what the backend takes, which is then the
 		// bottleneck: cut again at once, to what it accepts.
 		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
@@ -236,7 +252,7 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	r.cutAt = now
 	// No burst right after a cut; calls booked before it keep their turn.
 	r.tat = later(r.tat, now.Add(burstTime))
-	r.items, r.bounced, r.written = 0, 0, 0
+	r.items, r.bounced, r.written, r.fresh, r.freshOut = 0, 0, 0, 0, 0
 }
 
 // current returns the limited rate now, or 0 while the rate is not limited.

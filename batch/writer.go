@@ -180,16 +180,24 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		// What the backend confirmed is written, even if Close has given
 		// up meanwhile.
 		states, errs := resolve(len(entries), out)
-		bounced, written, retried := 0, 0, 0
+		c := call{start: start, end: now, items: len(entries)}
+		retried := 0
 		for i, e := range entries {
+			first := e.sent == 1
+			if first {
+				c.fresh++
+			}
 			switch states.of(i) {
 			case stateWritten:
-				written++
+				c.written++
 				d.finishLocked(e, nil, true)
 			case stateRetry:
 				retried++
 				if out.Throttled {
-					bounced++
+					c.bounced++
+					if first {
+						c.freshOut++
+					}
 				}
 				d.retryLocked(e, ErrUnprocessed, now)
 			default:
@@ -199,7 +207,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		if out.Throttled && retried > 0 {
 			d.throttled++
 		}
-		d.rate.observe(start, now, len(entries), bounced, written)
+		d.rate.observe(c)
 	case d.ctx.Err() != nil:
 		d.failAllLocked(entries, context.Cause(d.ctx))
 	case IsPermanent(err):
@@ -209,7 +217,14 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 	default:
 		if IsThrottle(err) {
 			d.throttled++
-			d.rate.observe(start, now, len(entries), len(entries), 0)
+			c := call{start: start, end: now, items: len(entries), bounced: len(entries)}
+			for _, e := range entries {
+				if e.sent == 1 {
+					c.fresh++
+				}
+			}
+			c.freshOut = c.fresh
+			d.rate.observe(c)
 		}
 		for _, e := range entries {
 			d.retryLocked(e, err, now)
