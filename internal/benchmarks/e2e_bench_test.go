@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -82,7 +83,7 @@ func runContender(b *testing.B, c contender, fake *FakeDynamoDB, client *dynamod
 	var written int64
 	m := startMeter(fake)
 	for b.Loop() {
-		if err := c.run(ctx, client, table, items, inFlight, tiny); err != nil {
+		if _, err := c.run(ctx, client, table, items, inFlight, tiny); err != nil {
 			b.Fatal(err)
 		}
 		written += int64(len(items))
@@ -103,7 +104,7 @@ func BenchmarkBufferGC(b *testing.B) {
 	defer closeIdle()
 	items := makeItems(fakeItems)
 	for _, maxBuffered := range []int{batch.DefaultMaxBuffered, 1_000, 200} {
-		c := contender{name: "ours", run: func(ctx context.Context, client *dynamodb.Client, table string, items []Item, inFlight int, _ bool) error {
+		c := contender{name: "ours", run: func(ctx context.Context, client *dynamodb.Client, table string, items []Item, inFlight int, _ bool) (time.Duration, error) {
 			return runOursConfig(ctx, client, items, dynamo.Config{
 				Table:        table,
 				PartitionKey: "id",
