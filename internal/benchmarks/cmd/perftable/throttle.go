@@ -61,14 +61,15 @@ func throttle(w io.Writer, r, before results) {
 	goals(w, r, before)
 }
 
-// ratioUnits formats the ratio of a's unit ua to b's unit ub, or "–".
+// ratioUnits formats the ratio of a's unit ua to b's unit ub with 3
+// decimals, or "–".
 func (r results) ratioUnits(a, ua, b, ub string) string {
 	x, ok1 := r.median(a, ua)
 	y, ok2 := r.median(b, ub)
 	if !ok1 || !ok2 || y == 0 {
 		return "–"
 	}
-	return strconv.FormatFloat(x/y, 'f', 2, 64)
+	return strconv.FormatFloat(x/y, 'f', 3, 64)
 }
 
 // goals prints the goals of issue 10, each with its figure from r.
