@@ -37,8 +37,8 @@ func throttle(w io.Writer, r, before results) {
 	}
 	fmt.Fprintln(w, "\nThrottling, fake endpoint (one run per round; ours and raw with the default backoff, guregu with its own):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| scenario | contender | in flight | items | calls/25 | items/s | drain ms | capacity sustained | non-hot items/s (vs none) | CPU µs/item |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| scenario | contender | in flight | items | calls/25 | sent/item | items/s | drain ms | capacity sustained | non-hot items/s (vs none) | CPU µs/item |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, sc := range throttleScenarios {
 		for _, run := range throttleRuns {
 			name := throttleName(sc.name, run.impl, run.n)
@@ -50,15 +50,33 @@ func throttle(w io.Writer, r, before results) {
 				frac = r.cell(name, "cap-frac", 1, 2)
 			}
 			if strings.HasPrefix(sc.name, "hotkeys") {
-				hot = fmt.Sprintf("%s (%s)", r.cell(name, "nonhot-items/s", 1, 0),
+				hot = fmt.Sprintf("%s (%s)", r.count(name, "nonhot-items/s"),
 					r.ratioUnits(name, "nonhot-items/s", throttleName("none", run.impl, run.n), "srv-items/s"))
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", sc.label, run.impl, run.n,
-				r.cell(name, "items", 1, 0), r.cell(name, "calls/25", 1, 2), r.cell(name, "items/s", 1, 0),
-				r.cell(name, "drain-ms", 1, 0), frac, hot, r.cell(name, "cli-cpu-ns/item", 1000, 1))
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", sc.label, run.impl, run.n,
+				r.count(name, "items"), r.cell(name, "calls/25", 1, 2), r.cell(name, "sent/item", 1, 3), r.count(name, "items/s"),
+				r.count(name, "drain-ms"), frac, hot, r.cell(name, "cli-cpu-ns/item", 1000, 1))
 		}
 	}
 	goals(w, r, before)
+}
+
+// count formats the median of name's unit as a whole number with a comma
+// every three digits, or "–".
+func (r results) count(name, unit string) string {
+	v, ok := r.median(name, unit)
+	if !ok {
+		return "–"
+	}
+	digits := strconv.FormatFloat(v, 'f', 0, 64)
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // ratioUnits formats the ratio of a's unit ua to b's unit ub with 3
