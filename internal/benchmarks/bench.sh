@@ -8,7 +8,8 @@
 # it, the dynalite rows are skipped.
 #
 # Environment: GO (default go), RUNS (default 6), THROTTLE_RUNS (default 3),
-# PLOT (default ../../docs/rate-capacity.png; empty: no plot).
+# PLOT (default ../../docs/rate-capacity.png; empty: no plot), TIMELINES (a
+# directory to keep the timelines in; default: a temporary one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -16,8 +17,13 @@ go=${GO:-go}
 runs=${RUNS:-6}
 throttle_runs=${THROTTLE_RUNS:-3}
 plot=${PLOT-../../docs/rate-capacity.png}
-timelines=$(mktemp -d)
-trap 'rm -rf "$timelines"' EXIT
+if [[ -n ${TIMELINES:-} ]]; then
+	timelines=$TIMELINES
+	mkdir -p "$timelines"
+else
+	timelines=$(mktemp -d)
+	trap 'rm -rf "$timelines"' EXIT
+fi
 
 for ((i = 1; i <= runs; i++)); do
 	echo "# round $i of $runs" >&2
@@ -31,7 +37,7 @@ for ((i = 1; i <= runs; i++)); do
 	fi
 done
 if [[ -n $plot && -s $timelines/Throttle_scenario=capacity=unprocessed_inflight=4_impl=ours.csv ]]; then
-	"$go" run ./cmd/rateplot -o "$plot" -capacity 20000 \
+	"$go" run ./cmd/rateplot -o "$plot" -capacity 20000 -smooth 3 \
 		-title 'capacity 20,000 items/s (excess unprocessed), 4 in flight' \
 		"ours=$timelines/Throttle_scenario=capacity=unprocessed_inflight=4_impl=ours.csv" \
 		"raw=$timelines/Throttle_scenario=capacity=unprocessed_inflight=4_impl=raw.csv"

@@ -82,6 +82,20 @@ func (t Timeline) Rate() float64 {
 	return float64(t.Total) / t.Span.Seconds()
 }
 
+// TimeTo returns the time from the first call to the end of the bucket in
+// which the accepted requests reached share (0 to 1) of Total, or 0.
+func (t Timeline) TimeTo(share float64) time.Duration {
+	want := share * float64(t.Total)
+	var sum int64
+	for i, n := range t.Accepted {
+		sum += n
+		if float64(sum) >= want && sum > 0 {
+			return time.Duration(i+1) * t.Bucket
+		}
+	}
+	return 0
+}
+
 // NonHotRate is the rate at which requests for keys that are not hot were
 // accepted while hot keys were throttled: NonHotWhileHot per second of
 // NonHotSpan, or 0.

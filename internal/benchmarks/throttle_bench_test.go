@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // Throttling scenarios of BenchmarkThrottle (issue 10).
@@ -30,23 +32,40 @@ const (
 )
 
 // A throttleScenario is one way the fake endpoint pushes back, with the
-// counts written: items for ours and raw, gureguItems for guregu, whose
-// waits (from 500 ms, per call) make its runs long.
+// counts each contender writes. Ours sends an item left to retry with the
+// fresh items pending when its backoff ends, so it needs a run longer than
+// a few backoffs to show its steady state: with fewer items, most retries
+// come back after the last fresh item was sent and go in calls of their
+// own. Raw's rate does not depend on the count (each writer sends a batch
+// and waits through its retries, again and again), so it writes fewer where
+// it is slow; guregu's waits (from 500 ms per call) make it slower still.
 type throttleScenario struct {
 	name        string
 	throttling  Throttling
-	items       int
+	items       int // ours
+	rawItems    int
 	gureguItems int
 }
 
 var throttleScenarios = []throttleScenario{
-	// The unthrottled reference for hot keys: the same count.
-	{name: "none", items: 5_000, gureguItems: 5_000},
-	{name: "random=10%", throttling: Throttling{UnprocessedFraction: 0.1, Seed: randomSeed}, items: 2_000, gureguItems: 100},
-	{name: "random=30%", throttling: Throttling{UnprocessedFraction: 0.3, Seed: randomSeed}, items: 2_000, gureguItems: 100},
-	{name: "capacity=unprocessed", throttling: Throttling{Capacity: capacityItemsPerSec, Burst: capacityBurst}, items: 40_000, gureguItems: 40_000},
-	{name: "capacity=refused", throttling: Throttling{Capacity: capacityItemsPerSec, Burst: capacityBurst, RefuseOverCapacity: true}, items: 40_000, gureguItems: 40_000},
-	{name: "hotkeys=5%", throttling: Throttling{HotEvery: hotEvery, HotFor: hotFor}, items: 5_000, gureguItems: 500},
+	// The unthrottled reference for hot keys: the same counts.
+	{name: "none", items: 20_000, rawItems: 20_000, gureguItems: 20_000},
+	{name: "random=10%", throttling: Throttling{UnprocessedFraction: 0.1, Seed: randomSeed}, items: 20_000, rawItems: 2_000, gureguItems: 100},
+	{name: "random=30%", throttling: Throttling{UnprocessedFraction: 0.3, Seed: randomSeed}, items: 20_000, rawItems: 2_000, gureguItems: 100},
+	{name: "capacity=unprocessed", throttling: Throttling{Capacity: capacityItemsPerSec, Burst: capacityBurst}, items: 40_000, rawItems: 40_000, gureguItems: 40_000},
+	{name: "capacity=refused", throttling: Throttling{Capacity: capacityItemsPerSec, Burst: capacityBurst, RefuseOverCapacity: true}, items: 40_000, rawItems: 40_000, gureguItems: 40_000},
+	{name: "hotkeys=5%", throttling: Throttling{HotEvery: hotEvery, HotFor: hotFor}, items: 20_000, rawItems: 2_000, gureguItems: 500},
+}
+
+// count returns how many items contender c writes in sc.
+func (sc throttleScenario) count(c contender) int {
+	switch c.name {
+	case "raw":
+		return sc.rawItems
+	case "guregu":
+		return sc.gureguItems
+	}
+	return sc.items
 }
 
 // throttleContenders are the contenders of BenchmarkThrottle, each at its
@@ -79,6 +98,10 @@ var throttleContenders = []struct {
 //	drain-ms        from the last Put to Close returning
 //	srv-items/s     items the endpoint accepted per second, from its first
 //	                call to the last item accepted
+//	items/s-99      the first 99% of the items per second, from the first
+//	                call to the end of the 50 ms in which they were all
+//	                accepted: the rate without the last few items' long
+//	                backoffs
 //	cap-frac        capacity runs: the fraction of the capacity sustained,
 //	                (accepted - burst) / span / capacity
 //	nonhot-items/s  hot keys: the items of the other keys accepted per
@@ -95,12 +118,9 @@ func BenchmarkThrottle(b *testing.B) {
 			defer srv.Close()
 			client, closeIdle := newClient(srv.URL)
 			defer closeIdle()
-			all := makeItems(max(sc.items, sc.gureguItems))
+			all := makeItems(max(sc.items, sc.rawItems, sc.gureguItems))
 			for _, tc := range throttleContenders {
-				items := all[:sc.items]
-				if tc.c.serial {
-					items = all[:sc.gureguItems]
-				}
+				items := all[:sc.count(tc.c)]
 				b.Run(fmt.Sprintf("inflight=%d/impl=%s", tc.inFlight, tc.c.name), func(b *testing.B) {
 					runThrottled(b, tc.c, fake, func(ctx context.Context) (time.Duration, error) {
 						return tc.c.run(ctx, client, "bench", items, tc.inFlight, false)
@@ -117,11 +137,12 @@ func runThrottled(b *testing.B, c contender, fake *FakeDynamoDB, run func(contex
 	b.ReportAllocs()
 	ctx := context.Background()
 	var (
-		written            int64
-		drain              time.Duration
-		rate, frac, nonHot float64
-		iters              int
-		tl                 Timeline
+		written      int64
+		drain        time.Duration
+		rate, rate99 float64
+		frac, nonHot float64
+		iters        int
+		tl           Timeline
 	)
 	s0 := fake.Stats()
 	m := startMeter(fake)
@@ -138,6 +159,9 @@ func runThrottled(b *testing.B, c contender, fake *FakeDynamoDB, run func(contex
 		written += int64(n)
 		drain += d
 		rate += tl.Rate()
+		if t99 := tl.TimeTo(0.99); t99 > 0 {
+			rate99 += 0.99 * float64(tl.Total) / t99.Seconds()
+		}
 		if th := fake.Throttling; th.Capacity > 0 {
 			frac += (float64(tl.Total) - th.burst()) / tl.Span.Seconds() / th.Capacity
 		}
@@ -152,6 +176,7 @@ func runThrottled(b *testing.B, c contender, fake *FakeDynamoDB, run func(contex
 	b.ReportMetric(float64(s1.Throttled-s0.Throttled)/k, "refused-calls")
 	b.ReportMetric(float64(drain.Milliseconds())/k, "drain-ms")
 	b.ReportMetric(rate/k, "srv-items/s")
+	b.ReportMetric(rate99/k, "items/s-99")
 	if fake.Throttling.Capacity > 0 {
 		b.ReportMetric(frac/k, "cap-frac")
 	}
@@ -183,4 +208,51 @@ func writeTimeline(path string, tl Timeline) error {
 		fmt.Fprintf(&sb, "%d,%.0f\n", (time.Duration(i) * tl.Bucket).Milliseconds(), float64(n)/tl.Bucket.Seconds())
 	}
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
+}
+
+// BenchmarkThrottleSpot is not part of make bench: the spot checks of
+// docs/performance.md that explain BenchmarkThrottle's figures.
+//
+//   - scenario=random: ours alone on ten times the items (20,000), so that
+//     most of its retries meet fresh items to share a call with, where in
+//     BenchmarkThrottle's 2,000 most of them come back after the last fresh
+//     item was sent.
+//   - scenario=capacity=refused/sdk-attempts=1: the capacity runs with the
+//     call refused, on a client whose SDK retryer makes one attempt only, so
+//     that each ProvisionedThroughputExceededException reaches the
+//     contender (and ours' rate control) at once instead of after the
+//     SDK's own wait of up to 2 s.
+func BenchmarkThrottleSpot(b *testing.B) {
+	for _, p := range []float64{0.1, 0.3} {
+		b.Run(fmt.Sprintf("scenario=random=%.0f%%/items=20000", 100*p), func(b *testing.B) {
+			fake := &FakeDynamoDB{Throttling: Throttling{UnprocessedFraction: p, Seed: randomSeed}}
+			srv := fake.Start()
+			defer srv.Close()
+			client, closeIdle := newClient(srv.URL)
+			defer closeIdle()
+			items := makeItems(20_000)
+			for _, n := range []int{4, 16} {
+				b.Run(fmt.Sprintf("inflight=%d/impl=ours", n), func(b *testing.B) {
+					runThrottled(b, contenders[0], fake, func(ctx context.Context) (time.Duration, error) {
+						return runOurs(ctx, client, "bench", items, n, false)
+					}, len(items))
+				})
+			}
+		})
+	}
+	b.Run("scenario=capacity=refused/sdk-attempts=1", func(b *testing.B) {
+		fake := &FakeDynamoDB{Throttling: Throttling{Capacity: capacityItemsPerSec, Burst: capacityBurst, RefuseOverCapacity: true}}
+		srv := fake.Start()
+		defer srv.Close()
+		client, closeIdle := newClient(srv.URL, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+		defer closeIdle()
+		items := makeItems(40_000)
+		for _, tc := range throttleContenders[:4] {
+			b.Run(fmt.Sprintf("inflight=%d/impl=%s", tc.inFlight, tc.c.name), func(b *testing.B) {
+				runThrottled(b, tc.c, fake, func(ctx context.Context) (time.Duration, error) {
+					return tc.c.run(ctx, client, "bench", items, tc.inFlight, false)
+				}, len(items))
+			})
+		}
+	})
 }

@@ -211,6 +211,14 @@ func TestThrottlingHotKeys(t *testing.T) {
 	}, tl); diff != "" {
 		t.Errorf("Timeline mismatch (-want +got):\n%s", diff)
 	}
+	for _, tc := range []struct {
+		share float64
+		want  time.Duration
+	}{{0, 50 * time.Millisecond}, {0.2, 50 * time.Millisecond}, {0.45, 150 * time.Millisecond}, {0.7, 500 * time.Millisecond}, {1, 550 * time.Millisecond}} {
+		if got := tl.TimeTo(tc.share); got != tc.want {
+			t.Errorf("TimeTo(%v) = %v, want %v", tc.share, got, tc.want)
+		}
+	}
 }
 
 // TestThrottleScenarios runs every contender through every scenario of

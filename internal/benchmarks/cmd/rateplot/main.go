@@ -8,8 +8,11 @@
 //
 // Usage:
 //
-//	go run ./cmd/rateplot -o ../../docs/rate-capacity.png -capacity 20000 \
+//	go run ./cmd/rateplot -o ../../docs/rate-capacity.png -capacity 20000 -smooth 3 \
 //	    -title 'capacity 20,000 items/s, 4 in flight' ours=ours.csv raw=raw.csv
+//
+// -smooth n plots the mean of n buckets centred on each (the subtitle says
+// so).
 package main
 
 import (
@@ -108,8 +111,27 @@ func thousands(v float64) string {
 	return b.String()
 }
 
-// plot draws the series, with a dashed line at capacity if it is positive.
-func plot(all []series, title string, capacity float64) *image.RGBA {
+// smooth replaces each rate with the mean of the n buckets centred on it
+// (fewer at the ends).
+func smooth(s series, n int) series {
+	if n <= 1 {
+		return s
+	}
+	out := series{label: s.label, ms: s.ms, rate: make([]float64, len(s.rate))}
+	for i := range s.rate {
+		lo, hi := max(0, i-n/2), min(len(s.rate), i-n/2+n)
+		sum := 0.0
+		for _, v := range s.rate[lo:hi] {
+			sum += v
+		}
+		out.rate[i] = sum / float64(hi-lo)
+	}
+	return out
+}
+
+// plot draws the series, with a dashed line at capacity if it is positive;
+// subtitle goes under the title.
+func plot(all []series, title, subtitle string, capacity float64) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
 	var xMax, yMax float64
@@ -146,7 +168,7 @@ func plot(all []series, title string, capacity float64) *image.RGBA {
 	xLabel := "time since the first call, s"
 	drawText(img, left+pw/2-textWidth(xLabel, textScale)/2, height-bottom/2+5, xLabel, textScale, black)
 	drawText(img, left, 12, title, textScale, black)
-	drawText(img, left, 36, "items/s accepted by the endpoint, per 50 ms", textScale, gray)
+	drawText(img, left, 36, subtitle, textScale, gray)
 
 	if capacity > 0 {
 		y := py(capacity)
@@ -245,6 +267,7 @@ func main() {
 	out := flag.String("o", "rate.png", "the PNG file to write")
 	title := flag.String("title", "", "the title written above the plot")
 	capacity := flag.Float64("capacity", 0, "draw a dashed line at this rate (items/s); 0: none")
+	n := flag.Int("smooth", 1, "plot the mean of this many buckets centred on each")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: rateplot [-o file.png] [-title text] [-capacity items/s] label=timeline.csv...")
 		flag.PrintDefaults()
@@ -266,11 +289,15 @@ func main() {
 			fmt.Fprintln(os.Stderr, "rateplot:", err)
 			os.Exit(1)
 		}
-		all = append(all, s)
+		all = append(all, smooth(s, *n))
+	}
+	subtitle := "items/s accepted by the endpoint, per 50 ms"
+	if *n > 1 {
+		subtitle = fmt.Sprintf("items/s accepted by the endpoint, per 50 ms, mean of %d", *n)
 	}
 	f, err := os.Create(*out)
 	if err == nil {
-		err = png.Encode(f, plot(all, *title, *capacity))
+		err = png.Encode(f, plot(all, *title, subtitle, *capacity))
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
