@@ -11,7 +11,8 @@ PKGS ?= ./...
 # start and stop around a command; see their headers. Each runs the command
 # that follows it, so they nest: RUN_SERVERS starts them all.
 RUN_DYNALITE ?= bash internal/dynalite/run.sh
-RUN_SERVERS ?= $(RUN_DYNALITE)
+RUN_KINESALITE ?= bash internal/kinesalite/run.sh
+RUN_SERVERS ?= $(RUN_DYNALITE) $(RUN_KINESALITE)
 
 TESTFLAGS ?= -race -count=1 -timeout 20m
 BENCHFLAGS ?= -run='^$$' -bench=. -benchmem -count=6

@@ -22,6 +22,9 @@
 // is neither created nor deleted, the records stay in it, and only this
 // run's records (their ids share a prefix) are counted.
 //
+// With $BATCHUTILS_KINESIS_ENDPOINT set, as `make demo` does, it then puts
+// the same records into a local Kinesis stream (kinesis.go).
+//
 // Ctrl-C stops the writing; the dispatcher is given 5 seconds to write what
 // it holds, the outcome is reported, and the table the run created is
 // deleted. A second Ctrl-C ends the program at once.
@@ -116,7 +119,11 @@ type options struct {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	status := run(os.Args[1:], os.Stdout, os.Stderr)
+	if status == exitOK {
+		status = runKinesis(os.Args[1:], os.Stdout, os.Stderr) // kinesis.go
+	}
+	os.Exit(status)
 }
 
 // run is the whole program; it returns the exit status.
