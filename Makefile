@@ -36,8 +36,8 @@ test:
 ## library's own, then internal/benchmarks (a module of its own, so that its
 ## peers never enter go.mod) on a fake endpoint and a local dynalite; then the
 ## contenders side by side. See docs/performance.md. About 9 minutes, plus
-## the throttling scenarios (BenchmarkThrottle, 3 rounds; bench.sh redraws
-## docs/rate-capacity.png). BENCH_BEFORE=file: the goals of issue 10 compare
+## about 7.5 for the throttling scenarios (BenchmarkThrottle, 3 rounds;
+## bench.sh redraws docs/rate-capacity.png). BENCH_BEFORE=file: the goals of issue 10 compare
 ## with that earlier output.
 BENCH_BEFORE ?=
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

@@ -151,16 +151,19 @@ func plot(all []series, title, subtitle string, capacity float64) *image.RGBA {
 	py := func(v float64) int { return top + ph - int(math.Round(v/yMax*float64(ph))) }
 
 	// Grid, ticks and their labels.
-	for v := 0.0; v <= yMax+yStep/2; v += yStep {
+	for i := 0; float64(i)*yStep <= yMax+yStep/2; i++ {
+		v := float64(i) * yStep
 		y := py(v)
 		hline(img, left, left+pw, y, grid, 1)
 		label := thousands(v)
 		drawText(img, left-10-textWidth(label, textScale), y-glyphH*textScale/2, label, textScale, black)
 	}
-	for v := 0.0; v <= xMax+xStep/2; v += xStep {
+	xDecimals := max(0, int(-math.Floor(math.Log10(xStep))))
+	for i := 0; float64(i)*xStep <= xMax+xStep/2; i++ {
+		v := float64(i) * xStep
 		x := px(v)
 		vline(img, x, top, top+ph, grid)
-		label := strconv.FormatFloat(v, 'f', -1, 64)
+		label := strconv.FormatFloat(v, 'f', xDecimals, 64)
 		drawText(img, x-textWidth(label, textScale)/2, top+ph+10, label, textScale, black)
 	}
 	hline(img, left, left+pw, top+ph, black, 1)
