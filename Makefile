@@ -35,7 +35,11 @@ test:
 ## bench: every benchmark, 6 runs each, written to bench.txt for benchstat: the
 ## library's own, then internal/benchmarks (a module of its own, so that its
 ## peers never enter go.mod) on a fake endpoint and a local dynalite; then the
-## contenders side by side. See docs/performance.md. About 9 minutes.
+## contenders side by side. See docs/performance.md. About 9 minutes, plus
+## about 7.5 for the throttling scenarios (BenchmarkThrottle, 3 rounds;
+## bench.sh redraws docs/rate-capacity.png). BENCH_BEFORE=file: the goals of issue 10 compare
+## with that earlier output.
+BENCH_BEFORE ?=
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench:
 	set -o pipefail; { \
@@ -44,7 +48,8 @@ bench:
 	} | tee bench.txt
 	$(BENCHSTAT) -filter '.name:Core' -col '/impl@(bundler ours ours-keyed)' bench.txt
 	$(BENCHSTAT) -filter '.name:(Fake OR Dynalite)' -col '/impl@(raw ours guregu)' bench.txt
-	$(GO) run -C internal/benchmarks ./cmd/perftable < bench.txt
+	$(BENCHSTAT) -filter '.name:Throttle' -col '/impl@(raw ours guregu)' bench.txt
+	$(GO) run -C internal/benchmarks ./cmd/perftable $(if $(BENCH_BEFORE),-before $(abspath $(BENCH_BEFORE))) < bench.txt
 
 ## lint: gofmt, go vet and staticcheck
 lint: fmt-check vet staticcheck

@@ -11,6 +11,7 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/batchutils/batchutils v0.0.0-00010101000000-000000000000
 	github.com/cenkalti/backoff/v4 v4.3.0
+	github.com/google/go-cmp v0.7.0
 	github.com/guregu/dynamo/v2 v2.1.1
 	google.golang.org/api v0.295.0
 )
