@@ -12,12 +12,11 @@ import (
 // waits. A throttle signal (items the backend left unprocessed as throttled,
 // or a call refused with a Throttle error) is a signal for every writer: the
 // rate, in items per second, is cut to beta times the rate at which the
-// backend pushed back (multiplicative decrease), and grows back to it in
+// backend pushed back: the limit in force, or before any, the rate it was
+// seen to accept of late (multiplicative decrease), and grows back to it in
 // rateK along a cubic curve, fast at first and slowly near it, then probes
 // past it slowly at first and faster the longer the backend takes it (as
-// TCP CUBIC does). The rate at which the backend pushed
-// back is the lower of the limit in force and the rate the backend was
-// seen to accept in the last moments. Each call reserves its items before it
+// TCP CUBIC does). Each call reserves its items before it
 // goes (a generic cell rate algorithm, with a burst of burstTime), so the
 // writers together keep to the rate.
 //
@@ -167,7 +166,7 @@ func (r *rateControl) observe(c call) {
 		if c.bounced > 0 && r.share > r.floor+rateCutShare {
 			base := r.leakyRate()
 			if r.limited {
-				base = min(base, r.rateAt(now))
+				base = r.rateAt(now)
 			}
 			r.cut(now, base, true)
 		}
@@ -197,7 +196,7 @@ func (r *rateControl) observe(c call) {
 	if now.Sub(settled) >= rateJudge && r.items >= rateJudgeCalls*int(r.minRate) {
 		got := float64(r.bounced) / float64(r.items)
 		switch {
-		case got < 0.7*r.shareAtCut:
+		case got < min(0.7*r.shareAtCut, r.shareAtCut-0.03):
 			// The lower rate helped: the backend was over its capacity.
 			r.judging = false
 			r.floor = min(r.floor, got)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/batchutils/batchutils/batch"
 	"github.com/batchutils/batchutils/internal/ddbsize"
+	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
 // writer is the batch.Sink of a Dispatcher: it measures requests made by
@@ -440,7 +441,7 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcom
 	probe := &sendProbe{}
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
-	}, probe.option)
+	}, probe.option, noThrottleRetries)
 	if err != nil {
 		return batch.Outcome{}, classify(ctx, err, probe)
 	}
@@ -489,4 +490,11 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 		return nil
 	}
 	return av[name]
+}
+
+// noThrottleRetries is a functional option of BatchWriteItem: the SDK does
+// not retry a throttled call, so that the dispatcher sees it at once and
+// slows every writer down (see internal/sdkretry).
+func noThrottleRetries(o *dynamodb.Options) {
+	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }

@@ -19,6 +19,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
 // record is one record on its way: the caller's item and what was made of it
@@ -228,7 +229,7 @@ func (w *writer[T]) Write(ctx context.Context, recs []*record[T]) (batch.Outcome
 		in.StreamName = aws.String(w.stream)
 	}
 	var probe sendProbe
-	out, err := w.client.PutRecords(ctx, in, probe.option)
+	out, err := w.client.PutRecords(ctx, in, probe.option, noThrottleRetries)
 	if err != nil {
 		switch errorScope(err, &probe) {
 		case scopeItems:
@@ -343,4 +344,11 @@ func errorScope(err error, probe *sendProbe) int {
 		return scopeRequest // raised in the client before sending: credentials, signing, endpoint
 	}
 	return scopeRetry
+}
+
+// noThrottleRetries is a functional option of PutRecords: the SDK does not
+// retry a throttled call, so that the dispatcher sees it at once and slows
+// every writer down (see internal/sdkretry).
+func noThrottleRetries(o *kinesis.Options) {
+	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }
