@@ -22,8 +22,8 @@ import (
 //
 // Not every item left to retry means the backend is over its capacity: a
 // hot key is throttled whatever the rate, and a backend may refuse a share
-// of every call. So a cut is made only when the moving share of items
-// throttled is above what it has been at a lower rate
+// of every call. So a cut is made only when the moving share of the items
+// sent for the first time that were throttled is above what it has been at a lower rate
 // (the floor) by more than rateCutShare, and each cut is judged after
 // rateJudge: if the share did not fall, the rate is cut once more, to what
 // the backend accepts now, and if it still did not fall, the cuts are
@@ -52,12 +52,14 @@ type rateControl struct {
 
 	// While a cut is judged: the calls the backend saw alone since.
 	items    int // items sent
-	bounced  int // of those, how many were throttled
 	written  int
 	fresh    int // items sent for the first time
 	freshOut int // of those, how many were throttled
 
-	share float64 // moving average of the throttled share of the items sent
+	// share is a moving average of the throttled share of the items sent
+	// for the first time. Items sent again are left out: a hot key's
+	// retries, throttled again and again, say nothing of the rate.
+	share float64
 	floor float64 // the share that a lower rate does not reduce
 
 	judging     bool    // a cut is being judged
@@ -131,7 +133,6 @@ func (r *rateControl) rateAt(t time.Time) float64 {
 type call struct {
 	start, end time.Time
 	items      int // items sent
-	bounced    int // of those, how many were throttled
 	written    int // how many were confirmed
 	fresh      int // of the items sent, how many went for the first time
 	freshOut   int // of those, how many were throttled
@@ -158,12 +159,12 @@ func (r *rateControl) observe(c call) {
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
-	if c.items > 0 {
-		a := 1 - math.Pow(1-rateAlpha, float64(c.items))
-		r.share += a * (float64(c.bounced)/float64(c.items) - r.share)
+	if c.fresh > 0 {
+		a := 1 - math.Pow(1-rateAlpha, float64(c.fresh))
+		r.share += a * (float64(c.freshOut)/float64(c.fresh) - r.share)
 	}
 	if !r.judging {
-		if c.bounced > 0 && r.share > r.floor+rateCutShare {
+		if c.freshOut > 0 && r.share > r.floor+rateCutShare {
 			base := r.leakyRate()
 			if r.limited {
 				base = r.rateAt(now)
@@ -180,7 +181,6 @@ func (r *rateControl) observe(c call) {
 		return
 	}
 	r.items += c.items
-	r.bounced += c.bounced
 	r.written += c.written
 	r.fresh += c.fresh
 	r.freshOut += c.freshOut
@@ -193,8 +193,8 @@ func (r *rateControl) observe(c call) {
 		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
 		return
 	}
-	if now.Sub(settled) >= rateJudge && r.items >= rateJudgeCalls*int(r.minRate) {
-		got := float64(r.bounced) / float64(r.items)
+	if now.Sub(settled) >= rateJudge && r.fresh >= rateJudgeCalls*int(r.minRate) {
+		got := float64(r.freshOut) / float64(r.fresh)
 		switch {
 		case got < min(0.7*r.shareAtCut, r.shareAtCut-0.03):
 			// The lower rate helped: the backend was over its capacity.
@@ -251,7 +251,7 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	r.cutAt = now
 	// No burst right after a cut; calls booked before it keep their turn.
 	r.tat = later(r.tat, now.Add(burstTime))
-	r.items, r.bounced, r.written, r.fresh, r.freshOut = 0, 0, 0, 0, 0
+	r.items, r.written, r.fresh, r.freshOut = 0, 0, 0, 0
 }
 
 // current returns the limited rate now, or 0 while the rate is not limited.

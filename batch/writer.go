@@ -193,11 +193,8 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 				d.finishLocked(e, nil, true)
 			case stateRetry:
 				retried++
-				if out.Throttled {
-					c.bounced++
-					if first {
-						c.freshOut++
-					}
+				if out.Throttled && first {
+					c.freshOut++
 				}
 				d.retryLocked(e, ErrUnprocessed, now)
 			default:
@@ -217,7 +214,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 	default:
 		if IsThrottle(err) {
 			d.throttled++
-			c := call{start: start, end: now, items: len(entries), bounced: len(entries)}
+			c := call{start: start, end: now, items: len(entries)}
 			for _, e := range entries {
 				if e.sent == 1 {
 					c.fresh++
