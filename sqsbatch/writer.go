@@ -78,9 +78,6 @@ func (w *writer[T]) Write(ctx context.Context, msgs []*message[T]) (batch.Outcom
 		}
 		return batch.Outcome{}, err
 	}
-	if len(out.Failed) == 0 && len(out.Successful) == len(msgs) {
-		return batch.Outcome{}, nil // the common case; Successful ids are checked below otherwise
-	}
 	return w.outcome(msgs, out)
 }
 
@@ -94,7 +91,8 @@ const (
 
 // outcome maps SQS's Successful and Failed entries to an Outcome.
 func (w *writer[T]) outcome(msgs []*message[T], out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
-	state := make([]uint8, len(msgs))
+	var buf [MaxBatchEntries]uint8
+	state := buf[:len(msgs)]
 	var o batch.Outcome
 	index := func(id *string) (int, error) {
 		i, err := strconv.Atoi(aws.ToString(id))

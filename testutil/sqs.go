@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +107,8 @@ type QueueOptions struct {
 }
 
 // CreateQueue creates a queue with a unique name derived from the test's
-// name and returns its URL. The queue is deleted when the test ends.
+// name and returns its URL. The queue is deleted when the test ends, unless
+// the test deleted it itself.
 func CreateQueue(t testing.TB, client *sqs.Client, opts QueueOptions) string {
 	t.Helper()
 	name := queueName(t, opts.FIFO)
@@ -126,7 +130,9 @@ func CreateQueue(t testing.TB, client *sqs.Client, opts QueueOptions) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), tableDeleteTimeout)
 		defer cancel()
-		if _, err := client.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)}); err != nil {
+		_, err := client.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)})
+		var gone *types.QueueDoesNotExist
+		if err != nil && !errors.As(err, &gone) {
 			t.Errorf("testutil: deleting queue %s: %v", url, err)
 		}
 	})
@@ -161,24 +167,23 @@ func queueName(t testing.TB, fifo bool) string {
 
 // ReceiveMessages receives and deletes up to n messages from the queue at
 // url, with every attribute, in the order SQS hands them out, polling until n
-// have come or timeout passes without a new one. It fails the test on any
-// error.
-func ReceiveMessages(t testing.TB, client *sqs.Client, url string, n int, timeout time.Duration) []types.Message {
-	t.Helper()
-	ctx := t.Context()
+// have come, ctx ends, or idle passes without a new one. It returns what it
+// got, and the first error. Unlike the other helpers it takes no testing.TB,
+// so that a test can receive from several goroutines while it sends.
+func ReceiveMessages(ctx context.Context, client *sqs.Client, url string, n int, idle time.Duration) ([]types.Message, error) {
 	var got []types.Message
 	last := time.Now()
-	for len(got) < n && time.Since(last) < timeout {
+	for len(got) < n && time.Since(last) < idle {
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(url),
 			MaxNumberOfMessages:         10,
 			MessageAttributeNames:       []string{"All"},
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 			WaitTimeSeconds:             1,
-			VisibilityTimeout:           300,
+			VisibilityTimeout:           600,
 		})
 		if err != nil {
-			t.Fatalf("testutil.ReceiveMessages %s: %v", url, err)
+			return got, fmt.Errorf("testutil.ReceiveMessages %s: %w", url, err)
 		}
 		if len(out.Messages) == 0 {
 			continue
@@ -187,17 +192,15 @@ func ReceiveMessages(t testing.TB, client *sqs.Client, url string, n int, timeou
 		got = append(got, out.Messages...)
 		del := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
 		for i, m := range out.Messages {
-			del[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(entryID(i)), ReceiptHandle: m.ReceiptHandle}
+			del[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
 		}
 		res, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: del})
 		if err != nil {
-			t.Fatalf("testutil.ReceiveMessages %s: deleting: %v", url, err)
+			return got, fmt.Errorf("testutil.ReceiveMessages %s: deleting: %w", url, err)
 		}
 		if len(res.Failed) > 0 {
-			t.Fatalf("testutil.ReceiveMessages %s: deleting: %d failed, first %s", url, len(res.Failed), aws.ToString(res.Failed[0].Message))
+			return got, fmt.Errorf("testutil.ReceiveMessages %s: deleting: %d failed, first %s", url, len(res.Failed), aws.ToString(res.Failed[0].Message))
 		}
 	}
-	return got
+	return got, nil
 }
-
-func entryID(i int) string { return string(rune('a' + i)) }
