@@ -486,7 +486,7 @@ func TestUnprocessedItemsAreRetried(t *testing.T) {
 		t.Errorf("%d items, want 10", n)
 	}
 	st := d.Stats()
-	want := batch.Stats{Submitted: 10, Written: 10, Retries: 3, Batches: 3}
+	want := batch.Stats{Submitted: 10, Written: 10, Retries: 3, Batches: 3, Throttled: 2}
 	if diff := cmp.Diff(want, st); diff != "" {
 		t.Errorf("Stats mismatch (-want +got):\n%s", diff)
 	}

@@ -1,0 +1,127 @@
+package batch
+
+import (
+	"container/heap"
+	"time"
+)
+
+// This file holds what happens at a time rather than on an event: retried
+// items return to the queue when their backoff ends, and the timed flush.
+// One goroutine, the scheduler, does both; it starts with the first need.
+
+// retryHeap holds the items and keys waiting for their backoff to end,
+// soonest first.
+type retryHeap[T any] []slot[T]
+
+func (h retryHeap[T]) Len() int           { return len(h) }
+func (h retryHeap[T]) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
+func (h retryHeap[T]) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *retryHeap[T]) Push(x any)        { *h = append(*h, x.(slot[T])) }
+func (h *retryHeap[T]) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = slot[T]{}
+	*h = old[:len(old)-1]
+	return x
+}
+
+// pushRetryLocked files an item without a key, or a key with the items it
+// has to send again, until s.due.
+func (d *Dispatcher[T]) pushRetryLocked(s slot[T]) {
+	heap.Push(&d.retrying, s)
+	d.startSchedulerLocked()
+	if d.wakeAt.IsZero() || s.due.Before(d.wakeAt) {
+		d.kickLocked()
+	}
+}
+
+// releaseDueLocked returns to the front of the ready queue what has waited
+// its backoff out.
+func (d *Dispatcher[T]) releaseDueLocked(now time.Time) {
+	for len(d.retrying) > 0 && !d.retrying[0].due.After(now) {
+		s := heap.Pop(&d.retrying).(slot[T])
+		if e := s.e; e != nil {
+			d.flyItems--
+			if e.wait != nil {
+				d.waitPending++
+			}
+			d.queueItemLocked(e, true)
+			continue
+		}
+		ks := s.ks
+		d.flyItems -= ks.retried
+		for _, e := range ks.items[ks.head : ks.head+ks.retried] {
+			if e.wait != nil {
+				d.waitPending++
+			}
+		}
+		ks.retried, ks.busy, ks.due = 0, false, time.Time{}
+		d.queueKeyLocked(ks, true)
+	}
+}
+
+// startSchedulerLocked starts the scheduler goroutine if it is not running.
+func (d *Dispatcher[T]) startSchedulerLocked() {
+	if d.schedOn || d.stopped {
+		return
+	}
+	d.schedOn = true
+	d.kick = make(chan struct{}, 1)
+	d.wg.Add(1)
+	go d.schedule()
+}
+
+// kickLocked wakes the scheduler without blocking.
+func (d *Dispatcher[T]) kickLocked() {
+	if !d.schedOn {
+		return
+	}
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// schedule returns retried items to the queue when they are due, and sends
+// the pending items that have waited FlushInterval.
+func (d *Dispatcher[T]) schedule() {
+	defer d.wg.Done()
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		d.mu.Lock()
+		now := time.Now()
+		d.releaseDueLocked(now)
+		d.dispatchLocked()
+		var wake time.Time
+		if len(d.retrying) > 0 {
+			wake = d.retrying[0].due
+		}
+		// With every writer busy, a writer sends what is due when it is
+		// done, and kicks this goroutine when it leaves.
+		if d.interval > 0 && d.ready.len() > 0 && d.writers < d.maxInFlight {
+			if at := d.oldestReadyLocked().Add(d.interval); wake.IsZero() || at.Before(wake) {
+				wake = at
+			}
+		}
+		d.wakeAt = wake
+		d.mu.Unlock()
+		if wake.IsZero() {
+			select {
+			case <-d.kick:
+			case <-d.stop:
+				return
+			}
+			continue
+		}
+		t.Reset(max(time.Until(wake), time.Millisecond/10))
+		select {
+		case <-t.C:
+		case <-d.kick:
+			t.Stop()
+		case <-d.stop:
+			t.Stop()
+			return
+		}
+	}
+}

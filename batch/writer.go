@@ -1,0 +1,334 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// This file holds the writers: the goroutines that send batches, and what
+// happens to each item of a call once the backend has answered.
+
+// flight is a batch cut from the queue: its entries, and their items as
+// Write takes them.
+type flight[T any] struct {
+	entries []*entry[T]
+	items   []T
+	bytes   int
+}
+
+func (d *Dispatcher[T]) newFlightLocked() *flight[T] {
+	if n := len(d.freeFlights); n > 0 {
+		f := d.freeFlights[n-1]
+		d.freeFlights = d.freeFlights[:n-1]
+		return f
+	}
+	n := d.limits.MaxItems
+	return &flight[T]{entries: make([]*entry[T], 0, n), items: make([]T, 0, n)}
+}
+
+func (d *Dispatcher[T]) freeFlightLocked(f *flight[T]) {
+	clear(f.entries)
+	clear(f.items)
+	f.entries, f.items, f.bytes = f.entries[:0], f.items[:0], 0
+	d.freeFlights = append(d.freeFlights, f)
+}
+
+// dispatchLocked starts writers for the batches that are due, as far as
+// MaxInFlight allows.
+func (d *Dispatcher[T]) dispatchLocked() {
+	for d.writers < d.maxInFlight {
+		f := d.nextLocked()
+		if f == nil {
+			return
+		}
+		d.writers++
+		d.wg.Add(1)
+		go d.writer(f)
+	}
+}
+
+// writer sends batches until none is due.
+func (d *Dispatcher[T]) writer(f *flight[T]) {
+	defer d.wg.Done()
+	for f != nil {
+		d.send(f.entries, f.items, false)
+		d.mu.Lock()
+		d.freeFlightLocked(f)
+		if d.room != nil { // wake blocked Submit calls
+			close(d.room)
+			d.room = nil
+		}
+		f = d.nextLocked()
+		if f == nil {
+			d.writers--
+			if d.interval > 0 && d.ready.len() > 0 {
+				d.kickLocked() // the timed flush may now use this slot
+			}
+		}
+		d.mu.Unlock()
+	}
+}
+
+// send writes entries in one call, or in several when the backend refuses
+// the call for what some of its items hold (Permanent), and files what
+// became of each item. sub says entries are part of a batch already split.
+func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
+	if sub {
+		d.mu.Lock()
+		entries, items = d.holdBehindLocked(entries, items)
+		d.mu.Unlock()
+		if len(entries) == 0 {
+			return
+		}
+	}
+	if wait := d.rate.reserve(len(entries), time.Now()); wait > 0 && !d.sleep(wait) {
+		d.mu.Lock()
+		d.failAllLocked(entries, context.Cause(d.ctx))
+		d.mu.Unlock()
+		return
+	}
+	if err := context.Cause(d.ctx); err != nil {
+		d.mu.Lock()
+		d.failAllLocked(entries, err)
+		d.mu.Unlock()
+		return
+	}
+	start := time.Now()
+	fresh, again := 0, 0
+	for _, e := range entries {
+		if e.sent == 0 {
+			fresh++
+		} else {
+			again++
+		}
+		e.sent++
+	}
+	out, err := d.sink.Write(d.ctx, items)
+
+	var pe *PermanentError
+	if err != nil && d.ctx.Err() == nil && errors.As(err, &pe) && !pe.All && len(entries) > 1 {
+		// Split to find the items that cause it; the others go on.
+		d.mu.Lock()
+		d.batches++
+		d.retries += int64(again)
+		d.mu.Unlock()
+		d.log.Debug("batch: batch refused, splitting it", "items", len(entries), "error", err)
+		half := len(entries) / 2
+		d.send(entries[:half], items[:half], true)
+		d.send(entries[half:], items[half:], true)
+		return
+	}
+	d.mu.Lock()
+	d.batches++
+	d.retries += int64(again)
+	d.settleLocked(entries, out, err, start, fresh)
+	d.mu.Unlock()
+}
+
+// sleep waits for wait, or until Close gives up; it reports whether the
+// wait ran its course.
+func (d *Dispatcher[T]) sleep(wait time.Duration) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-d.ctx.Done():
+		return false
+	}
+}
+
+// holdBehindLocked takes out of a part of a split batch the items whose key
+// has an earlier item of the same batch waiting for a retry: they may not
+// overtake it, so they wait behind it, unsent.
+func (d *Dispatcher[T]) holdBehindLocked(entries []*entry[T], items []T) ([]*entry[T], []T) {
+	n := 0
+	for i, e := range entries {
+		if ks := e.ks; ks != nil && len(ks.retry) > 0 {
+			ks.retry = append(ks.retry, e)
+			ks.out--
+			d.touched = append(d.touched, ks)
+			continue
+		}
+		entries[n], items[n] = e, items[i]
+		n++
+	}
+	if n < len(entries) {
+		d.settleKeysLocked()
+	}
+	return entries[:n], items[:n]
+}
+
+// settleLocked files the result of one call: each item is written, failed,
+// or left to retry.
+func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error, start time.Time, fresh int) {
+	now := time.Now()
+	switch {
+	case err == nil:
+		// What the backend confirmed is written, even if Close has given
+		// up meanwhile.
+		states, errs := resolve(len(entries), out)
+		bounced, written, retried := 0, 0, 0
+		for i, e := range entries {
+			switch states.of(i) {
+			case stateWritten:
+				written++
+				d.finishLocked(e, nil, true)
+			case stateRetry:
+				retried++
+				if out.Throttled && e.sent == 1 {
+					bounced++
+				}
+				d.retryLocked(e, ErrUnprocessed, now)
+			default:
+				d.failItemLocked(e, errs[i])
+			}
+		}
+		if out.Throttled && retried > 0 {
+			d.throttled++
+		}
+		d.rate.observe(start, now, len(entries), fresh, bounced, written)
+	case d.ctx.Err() != nil:
+		d.failAllLocked(entries, context.Cause(d.ctx))
+	case IsPermanent(err):
+		d.log.Warn("batch: items refused", "items", len(entries), "code", errorCode(err))
+		d.log.Debug("batch: items refused", "error", err)
+		d.failAllLocked(entries, err)
+	default:
+		if IsThrottle(err) {
+			d.throttled++
+			d.rate.observe(start, now, len(entries), fresh, fresh, 0)
+		}
+		for _, e := range entries {
+			d.retryLocked(e, err, now)
+		}
+	}
+	d.settleKeysLocked()
+}
+
+// failItemLocked fails an item the backend refused on its own.
+func (d *Dispatcher[T]) failItemLocked(e *entry[T], err error) {
+	d.log.Warn("batch: item refused", "code", errorCode(err))
+	d.log.Debug("batch: item refused", "error", err)
+	d.finishLocked(e, err, true)
+}
+
+// failAllLocked fails every item of a call with err.
+func (d *Dispatcher[T]) failAllLocked(entries []*entry[T], err error) {
+	for _, e := range entries {
+		d.finishLocked(e, err, true)
+	}
+	d.settleKeysLocked()
+}
+
+// retryLocked files an item of a call to be sent again after its backoff,
+// or fails it once its retry policy gives up.
+func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
+	if d.aborted {
+		d.finishLocked(e, context.Cause(d.ctx), true)
+		return
+	}
+	if e.bo == nil {
+		e.bo = d.newBackOff()
+		if e.bo == nil { // a Config.BackOff that returns nil: the default
+			e.bo = DefaultBackOff()
+		}
+	}
+	wait := e.bo.NextBackOff()
+	if wait == backoff.Stop {
+		err := fmt.Errorf("batch: gave up after %d attempts: %w", e.sent, cause)
+		d.log.Warn("batch: retries exhausted", "attempts", e.sent, "code", errorCode(cause))
+		d.log.Debug("batch: retries exhausted", "error", cause)
+		d.finishLocked(e, err, true)
+		return
+	}
+	d.log.Debug("batch: retrying", "attempt", e.sent, "wait", wait, "error", cause)
+	e.due, e.why = now.Add(wait), cause
+	if ks := e.ks; ks != nil {
+		ks.retry = append(ks.retry, e)
+		if e.due.After(ks.due) {
+			ks.due = e.due
+		}
+		ks.out--
+		d.touched = append(d.touched, ks)
+		return
+	}
+	d.pushRetryLocked(slot[T]{e: e, due: e.due})
+}
+
+// finishLocked ends an item: written (err nil) or failed. flying says it
+// was counted in flight.
+func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
+	if flying {
+		d.flyItems--
+		if ks := e.ks; ks != nil {
+			ks.out--
+			d.touched = append(d.touched, ks)
+		}
+	}
+	d.bufItems--
+	d.bufBytes -= e.size
+	if err == nil {
+		d.written++
+	} else {
+		d.failed++
+	}
+	if !d.notifyLocked(e, err) && err != nil {
+		d.failures = append(d.failures, Failure[T]{Item: e.item, Err: err})
+	}
+	d.finishSeqLocked(e.seq)
+	d.freeEntryLocked(e)
+}
+
+// settleKeysLocked updates the keys whose items a call has settled: a key
+// with nothing left in flight goes back to the ready queue, to the retry
+// heap with the items it has to send again, or away.
+func (d *Dispatcher[T]) settleKeysLocked() {
+	for _, ks := range d.touched {
+		if ks.out > 0 || !ks.busy || ks.key == "" {
+			continue // still in flight, already settled, or dropped
+		}
+		if n := len(ks.retry); n > 0 {
+			d.unreadyLocked(ks)
+			items := make([]*entry[T], 0, n+ks.live())
+			items = append(items, ks.retry...)
+			items = append(items, ks.items[ks.head:]...)
+			for _, e := range ks.retry {
+				ks.bytes += e.size
+			}
+			ks.items, ks.head = items, 0
+			clear(ks.retry)
+			ks.retry = ks.retry[:0]
+			ks.retried = n
+			d.pushRetryLocked(slot[T]{ks: ks, due: ks.due})
+			continue
+		}
+		ks.busy = false
+		if ks.live() > 0 {
+			d.queueKeyLocked(ks, true)
+		} else {
+			d.dropKeyLocked(ks)
+		}
+	}
+	clear(d.touched)
+	d.touched = d.touched[:0]
+}
+
+// errorCode returns the code of an API error (as smithy.APIError's
+// ErrorCode), or the error's type: what a log line at warn level may carry.
+// Error messages stay at debug level, since a backend may quote item contents
+// in them.
+func errorCode(err error) string {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		return coded.ErrorCode()
+	}
+	if errors.Is(err, ErrUnprocessed) {
+		return "Unprocessed"
+	}
+	return fmt.Sprintf("%T", errors.Unwrap(err))
+}
