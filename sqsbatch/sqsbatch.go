@@ -268,6 +268,19 @@ func (d *Dispatcher[T]) Send(ctx context.Context, item T) error {
 	return d.core.Submit(ctx, d.w.prepare(item))
 }
 
+// SendWait sends item and waits for this message's own outcome: nil once
+// SQS has taken it, or its error (an *EntryError where SQS refused it, the
+// API error where it refused the call, or the error a retry gave up on;
+// that failure is then not reported again by Flush or Close). It refuses a
+// message as Send does. It never waits for a batch to fill: the message
+// goes as soon as a call can take it, with what else is pending, so that
+// concurrent SendWait callers share calls. If ctx ends first, SendWait
+// returns ctx's error and the message is still sent; a failure of it is then
+// reported by Flush or Close.
+func (d *Dispatcher[T]) SendWait(ctx context.Context, item T) error {
+	return d.core.SubmitWait(ctx, d.w.prepare(item))
+}
+
 // Flush sends every buffered message and waits until each message queued
 // before it is sent or has failed. It returns nil or a *batch.FailedError[T]
 // holding the caller's items that failed since the last report, each with

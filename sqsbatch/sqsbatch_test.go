@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -337,6 +340,8 @@ func TestEntryOutcomes(t *testing.T) {
 	for _, m := range fake.Messages(url) {
 		bodies = append(bodies, m.Body)
 	}
+	// A standard queue keeps no order: the retried ones come when they come.
+	slices.Sort(bodies)
 	if diff := cmp.Diff([]string{"a", "b", "c", "server", "throttled"}, bodies); diff != "" {
 		t.Errorf("stored messages mismatch (-want +got):\n%s", diff)
 	}
@@ -404,5 +409,117 @@ func TestCallErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFIFOOrderUnderEntryFailures sends 16 groups at 8 calls in flight
+// while a fifth of the entries fail for a retry and a few are refused, and
+// checks that each group is stored in order, each message once, and that
+// exactly the refused ones are reported.
+func TestFIFOOrderUnderEntryFailures(t *testing.T) {
+	const groups, perGroup = 16, 300
+	fake := testutil.NewFakeSQS()
+	url := fake.CreateQueue("orders.fifo", false)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var mu sync.Mutex
+	fake.FailEntry = func(_ int, e types.SendMessageBatchRequestEntry) *types.BatchResultErrorEntry {
+		mu.Lock()
+		defer mu.Unlock()
+		switch x := rng.Float64(); {
+		case x < 0.01 && strings.HasSuffix(aws.ToString(e.MessageDeduplicationId), "7"):
+			return &types.BatchResultErrorEntry{SenderFault: true, Code: aws.String("InvalidParameterValue"), Message: aws.String("refused")}
+		case x < 0.10:
+			return &types.BatchResultErrorEntry{SenderFault: false, Code: aws.String("InternalError"), Message: aws.String("retry")}
+		case x < 0.20:
+			return &types.BatchResultErrorEntry{SenderFault: true, Code: aws.String("RequestThrottled"), Message: aws.String("slow")}
+		}
+		return nil
+	}
+	d, err := sqsbatch.New[event](fake, sqsbatch.Config{QueueURL: url, Batch: batch.Config{MaxInFlight: 8, BackOff: quickRetries}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range perGroup {
+		for g := range groups {
+			if err := d.Send(t.Context(), event{User: fmt.Sprint("user", g), Seq: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	err = d.Close(t.Context())
+	refused := map[string]bool{}
+	var fe *batch.FailedError[event]
+	if errors.As(err, &fe) {
+		for _, f := range fe.Failures {
+			var ee *sqsbatch.EntryError
+			if !errors.As(f.Err, &ee) || ee.Code != "InvalidParameterValue" {
+				t.Fatalf("failure of %v: %v, want a refusal", f.Item, f.Err)
+			}
+			refused[f.Item.MessageDeduplicationID()] = true
+		}
+	} else if err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	next := map[string]int{}
+	for _, m := range fake.Messages(url) {
+		var e event
+		if _, err := fmt.Sscanf(m.DeduplicationID, "%s", new(string)); err != nil {
+			t.Fatal(err)
+		}
+		e.User = m.GroupID
+		fmt.Sscanf(strings.TrimPrefix(m.DeduplicationID, m.GroupID+"-"), "%d", &e.Seq)
+		for refused[event{User: e.User, Seq: next[e.User]}.MessageDeduplicationID()] {
+			next[e.User]++
+		}
+		if e.Seq != next[e.User] {
+			t.Fatalf("group %s: stored message %d, want %d (out of order, lost or twice)", e.User, e.Seq, next[e.User])
+		}
+		next[e.User]++
+	}
+	stored := len(fake.Messages(url))
+	if stored+len(refused) != groups*perGroup {
+		t.Errorf("stored %d and refused %d, want %d in all", stored, len(refused), groups*perGroup)
+	}
+	s := d.Stats()
+	if s.Written != int64(stored) || s.Failed != int64(len(refused)) || s.Retries == 0 {
+		t.Errorf("Stats: written %d, failed %d, retries %d; want %d, %d, some", s.Written, s.Failed, s.Retries, stored, len(refused))
+	}
+	t.Logf("%d calls, %d retries, %d refused", s.Batches, s.Retries, len(refused))
+}
+
+func TestSendWait(t *testing.T) {
+	fake := testutil.NewFakeSQS()
+	url := fake.CreateQueue("q", false)
+	fake.FailEntry = func(_ int, e types.SendMessageBatchRequestEntry) *types.BatchResultErrorEntry {
+		if aws.ToString(e.MessageBody) == "refuse me" {
+			return &types.BatchResultErrorEntry{SenderFault: true, Code: aws.String("InvalidParameterValue"), Message: aws.String("no")}
+		}
+		return nil
+	}
+	d, err := sqsbatch.New[string](fake, sqsbatch.Config{QueueURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeOK(t, d)
+	var wg sync.WaitGroup
+	errs := make([]error, 30)
+	for i := range errs {
+		wg.Go(func() { errs[i] = d.SendWait(t.Context(), fmt.Sprint("message ", i)) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("SendWait %d: %v", i, err)
+		}
+	}
+	if got := len(fake.Messages(url)); got != 30 {
+		t.Errorf("stored %d messages, want 30", got)
+	}
+	var ee *sqsbatch.EntryError
+	if err := d.SendWait(t.Context(), "refuse me"); !errors.As(err, &ee) || ee.Code != "InvalidParameterValue" {
+		t.Errorf("SendWait of a refused message: %v, want an *EntryError", err)
+	}
+	if err := d.SendWait(t.Context(), ""); !errors.Is(err, sqsbatch.ErrInvalidMessage) {
+		t.Errorf("SendWait of an empty message: %v, want ErrInvalidMessage", err)
 	}
 }

@@ -18,7 +18,11 @@ import (
 // each entry (a body; on a FIFO queue a group id, a deduplication id unless
 // the queue deduplicates by content, no delay; on a standard queue no
 // deduplication id), stores the messages in the order it takes them, drops
-// FIFO repeats by deduplication id, and records every call. Its methods are
+// FIFO repeats by deduplication id, and records every call. On a FIFO queue,
+// an entry that fails through no fault of the sender (FailEntry's answer
+// without SenderFault, or RequestThrottled) stops its message group for the
+// rest of the call: the group's later entries fail with InternalError and
+// are not stored, so that the queue never holds a group out of order. Its methods are
 // safe for concurrent use.
 type FakeSQS struct {
 	// FailCall, if set, is called with each call's number (from 1) before
@@ -130,7 +134,13 @@ func (f *FakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 		return nil, &types.BatchRequestTooLong{Message: aws.String(fmt.Sprintf("%d bytes", total))}
 	}
 	out := &sqs.SendMessageBatchOutput{Successful: []types.SendMessageBatchResultEntry{}, Failed: []types.BatchResultErrorEntry{}}
+	stopped := map[string]bool{} // FIFO groups with an entry failed for a retry in this call
 	for _, e := range in.Entries {
+		if q.fifo && stopped[aws.ToString(e.MessageGroupId)] {
+			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, SenderFault: false, Code: aws.String("InternalError"),
+				Message: aws.String("an earlier message of the group failed in this call")})
+			continue
+		}
 		refuse := func(msg string) {
 			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, SenderFault: true, Code: aws.String("InvalidParameterValue"), Message: aws.String(msg)})
 		}
@@ -138,6 +148,9 @@ func (f *FakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 			if fe := f.FailEntry(call, e); fe != nil {
 				fe.Id = e.Id
 				out.Failed = append(out.Failed, *fe)
+				if !fe.SenderFault || aws.ToString(fe.Code) == "RequestThrottled" {
+					stopped[aws.ToString(e.MessageGroupId)] = true
+				}
 				continue
 			}
 		}
