@@ -11,7 +11,10 @@ PKGS ?= ./...
 # start and stop around a command; see their headers. Each runs the command
 # that follows it, so they nest: RUN_SERVERS starts them all.
 RUN_DYNALITE ?= bash internal/dynalite/run.sh
-RUN_SERVERS ?= $(RUN_DYNALITE)
+# moto_server (SQS) is a Python package the script does not install: where it
+# is missing, the script says to pip install "moto[server]".
+RUN_MOTO ?= bash internal/moto/run.sh
+RUN_SERVERS ?= $(RUN_DYNALITE) $(RUN_MOTO)
 
 TESTFLAGS ?= -race -count=1 -timeout 20m
 BENCHFLAGS ?= -run='^$$' -bench=. -benchmem -count=6

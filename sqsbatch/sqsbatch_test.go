@@ -189,9 +189,9 @@ func TestMaxSizeAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	attrs := map[string]types.MessageAttributeValue{
-		"name": str("value"), // 4 + 6 + 5
+		"name": str("value"),                                                            // 4 + 6 + 5
 		"n":    {DataType: aws.String("Number.int"), StringValue: aws.String("-1.5e3")}, // 1 + 10 + 6
-		"bin":  {DataType: aws.String("Binary"), BinaryValue: []byte{0, 1, 2}},         // 3 + 6 + 3
+		"bin":  {DataType: aws.String("Binary"), BinaryValue: []byte{0, 1, 2}},          // 3 + 6 + 3
 	}
 	body := strings.Repeat("x", sqsbatch.MaxMessageBytes-15-17-12)
 	if err := d.Send(t.Context(), sqsbatch.Message{Body: body, Attributes: attrs}); err != nil {
