@@ -31,11 +31,11 @@ func resolve(n int, out Outcome) (states, []error) {
 	}
 	st := make(states, n)
 	errs := make([]error, n)
-	outOfRange := -1
+	outOfRange, bad := 0, false
 	name := func(i int, s uint8) bool {
 		switch {
 		case i < 0 || i >= n:
-			outOfRange = i
+			outOfRange, bad = i, true
 			return false
 		case st[i] != stateWritten:
 			st[i] = stateTwice
@@ -59,7 +59,7 @@ func resolve(n int, out Outcome) (states, []error) {
 		switch {
 		case s == stateTwice:
 			st[i], errs[i] = stateFailed, fmt.Errorf("%w: item %d named twice", ErrBadOutcome, i)
-		case s == stateWritten && outOfRange != -1:
+		case s == stateWritten && bad:
 			st[i], errs[i] = stateFailed, fmt.Errorf("%w: index %d out of range for a batch of %d", ErrBadOutcome, outOfRange, n)
 		}
 	}

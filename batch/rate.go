@@ -11,45 +11,56 @@ import (
 // Until the backend first pushes back, nothing is limited and no call
 // waits. A throttle signal (items the backend left unprocessed as throttled,
 // or a call refused with a Throttle error) is a signal for every writer: the
-// rate, in items per second, is cut to beta times the rate the backend was
-// seen to accept, then grows back along a cubic curve (as TCP CUBIC and the
-// AWS SDKs' adaptive retry mode do): fast while far below that rate, slowly
-// near it, faster again past it, so that it finds a new limit when the
-// backend takes more. Each call reserves its items before it goes (a generic
-// cell rate algorithm, with a burst of burstTime), so the writers together
-// keep to the rate.
+// rate, in items per second, is cut to beta times the rate at which the
+// backend pushed back (multiplicative decrease), and grows back to it in
+// rateK along a cubic curve, fast at first and slowly near it, then probes
+// past it slowly at first and faster the longer the backend takes it (as
+// TCP CUBIC does). The rate at which the backend pushed
+// back is the lower of the limit in force and the rate the backend was
+// seen to accept in the last moments. Each call reserves its items before it
+// goes (a generic cell rate algorithm, with a burst of burstTime), so the
+// writers together keep to the rate.
 //
 // Not every item left to retry means the backend is over its capacity: a
 // hot key is throttled whatever the rate, and a backend may refuse a share
 // of every call. So a cut is made only when the moving share of items
-// throttled on their first try is above what it has been at a lower rate
-// (the floor) by more than rateCutShare, and each cut is judged once the new
-// rate has held for rateJudge: if the share did not fall, the cut is undone
-// and the share becomes the floor. While a cut is judged, the rate is cut
-// again at once if the backend still takes less than half of what is sent:
-// then the rate is far above the backend's capacity (as at the start of a
-// run, or after its burst capacity ran out).
+// throttled is above what it has been at a lower rate
+// (the floor) by more than rateCutShare, and each cut is judged after
+// rateJudge: if the share did not fall, the rate is cut once more, to what
+// the backend accepts now, and if it still did not fall, the cuts are
+// undone and the share becomes the floor. While a cut is judged, the rate is cut again at once
+// if the backend still takes less than half of what is sent: then the rate
+// is far above the backend's capacity (as at the start of a run, when the
+// backend's burst capacity runs out), and what it accepts is its capacity.
 type rateControl struct {
 	mu sync.Mutex
 
 	minRate float64 // items/s: never below one full batch per second
 
 	limited bool
-	wMax    float64   // the accepted rate at the last cut
+	wMax    float64   // the rate at which the backend last pushed back
 	cutAt   time.Time // when the rate was last cut
+	cuts    int       // how many cuts so far
 	tat     time.Time // when the next reservation would be due at the rate
 
-	// Since the last cut (or the first call): the calls started after it.
-	since   time.Time
+	// The rate the backend accepted of late: a leaky sum of the items
+	// written, with time constant rateWindow.
+	leaky     float64
+	leakyAt   time.Time
+	leakyFrom time.Time // the start of the first call
+	// callTime is a moving average of how long a call takes.
+	callTime time.Duration
+
+	// While a cut is judged: the calls the backend saw alone since.
 	items   int // items sent
-	fresh   int // items on their first try
 	bounced int // of those, how many were throttled
 	written int
 
-	share float64 // moving average of the throttled share of first tries
+	share float64 // moving average of the throttled share of the items sent
 	floor float64 // the share that a lower rate does not reduce
 
-	judging     bool    // a moderate cut is being judged
+	judging     bool    // a cut is being judged
+	deeper      bool    // the cut was made deeper once already
 	shareAtCut  float64 // the share that caused it
 	prevLimited bool    // what to go back to if it did not help
 	prevWMax    float64
@@ -57,14 +68,15 @@ type rateControl struct {
 }
 
 const (
-	rateBeta     = 0.7                    // the rate after a cut, as a share of the accepted rate
-	rateK        = 300 * time.Millisecond // time to grow back to the rate of the last cut
-	rateCutShare = 0.10                   // throttled share above the floor that cuts
-	rateJudge    = rateK / 2              // how long a cut holds before it is judged
-	rateAlpha    = 1.0 / 512              // weight of one first-try item in the moving share
+	rateBeta     = 0.7                    // the rate after a cut, as a share of wMax
+	rateK        = 300 * time.Millisecond // time to grow back to wMax
+	rateProbe    = 3                      // past wMax, the curve is this many times slower
+	rateCutShare = 0.05                   // throttled share above the floor that cuts
+	rateJudge    = 50 * time.Millisecond  // how long a cut holds before it is judged
+	rateWindow   = 50 * time.Millisecond  // what "of late" means for the accepted rate
+	rateAlpha    = 1.0 / 512              // weight of one item in the moving share
 	burstTime    = 50 * time.Millisecond  // the burst a limited rate allows
-	// A rate grown to this multiple of the last accepted rate is no limit.
-	rateUnlimit = 4
+	rateUnlimit  = 16                     // a rate grown to this many times wMax is no limit
 )
 
 func newRateControl(batchItems int) *rateControl {
@@ -72,69 +84,115 @@ func newRateControl(batchItems int) *rateControl {
 }
 
 // reserve books n items to be sent at now and returns how long the call
-// must wait for its turn: 0 while the rate is not limited.
-func (r *rateControl) reserve(n int, now time.Time) time.Duration {
+// must wait for its turn (0 while the rate is not limited), and the number
+// of the last cut, for stale.
+func (r *rateControl) reserve(n int, now time.Time) (time.Duration, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.since.IsZero() {
-		r.since = now
-	}
 	if !r.limited {
-		return 0
+		return 0, r.cuts
 	}
 	rate := r.rateAt(now)
 	if rate >= rateUnlimit*r.wMax {
 		r.limited = false
-		return 0
+		return 0, r.cuts
 	}
 	if r.tat.Before(now) {
 		r.tat = now
 	}
 	wait := r.tat.Sub(now) - burstTime
 	r.tat = r.tat.Add(time.Duration(float64(n) / rate * float64(time.Second)))
-	return max(wait, 0)
+	return max(wait, 0), r.cuts
 }
 
-// rateAt returns the limited rate at t, on the cubic curve from the last
-// cut: beta*wMax at the cut, wMax after rateK, growing faster after that.
+// stale reports whether the rate was cut since a reservation that returned
+// cuts: a call that waited for its turn books again at the new rate.
+func (r *rateControl) stale(cuts int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cuts != cuts
+}
+
+// rateAt returns the limited rate at t: beta*wMax at the last cut, back to
+// wMax after rateK along a concave cubic (fast at first, slowly near wMax),
+// then on along the convex half of the same cubic, stretched rateProbe
+// times (slowly at first, then faster), as TCP CUBIC does.
 func (r *rateControl) rateAt(t time.Time) float64 {
-	x := (t.Sub(r.cutAt).Seconds() - rateK.Seconds()) / rateK.Seconds()
+	x := t.Sub(r.cutAt).Seconds()/rateK.Seconds() - 1
+	if x > 0 {
+		x /= rateProbe
+	}
 	return max(r.minRate, r.wMax*(1+(1-rateBeta)*x*x*x))
 }
 
 // observe takes what became of a call of items that started at start and
-// ended at now: fresh of its items were on their first try, of which
-// bounced were throttled, and written were confirmed.
-func (r *rateControl) observe(start, now time.Time, items, fresh, bounced, written int) {
+// ended at now: bounced of its items were throttled, and written were
+// confirmed.
+func (r *rateControl) observe(start, now time.Time, items, bounced, written int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.leakyFrom.IsZero() {
+		r.leakyFrom, r.leakyAt = start, start
+	}
+	if dt := now.Sub(r.leakyAt); dt > 0 {
+		r.leaky *= math.Exp(-dt.Seconds() / rateWindow.Seconds())
+		r.leakyAt = now
+	}
+	r.leaky += float64(written)
+	if d := now.Sub(start); r.callTime == 0 {
+		r.callTime = d
+	} else {
+		r.callTime += (d - r.callTime) / 8
+	}
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
-	r.items += items
-	r.fresh += fresh
-	r.bounced += bounced
-	r.written += written
-	if fresh > 0 {
-		a := 1 - math.Pow(1-rateAlpha, float64(fresh))
-		r.share += a * (float64(bounced)/float64(fresh) - r.share)
+	if items > 0 {
+		a := 1 - math.Pow(1-rateAlpha, float64(items))
+		r.share += a * (float64(bounced)/float64(items) - r.share)
 	}
 	if !r.judging {
 		if bounced > 0 && r.share > r.floor+rateCutShare {
-			r.cut(now, true)
+			base := r.leakyRate()
+			if r.limited {
+				base = min(base, r.rateAt(now))
+			}
+			r.cut(now, base, true)
 		}
 		return
 	}
-	if r.items >= 4*int(r.minRate) && 2*r.written < r.items {
-		// Still far above what the backend takes: cut again at once.
-		r.cut(now, false)
+	// A cut is judged on the calls that the backend saw alone, without
+	// the calls sent before the cut: those that started a call's time
+	// after it.
+	settled := r.cutAt.Add(r.callTime)
+	if start.Before(settled) {
 		return
 	}
-	if now.Sub(r.cutAt) >= rateJudge && r.fresh >= 100 {
-		r.judging = false
-		if got := float64(r.bounced) / float64(r.fresh); got >= 0.7*r.shareAtCut {
-			// A lower rate did not help: the backend refuses that share
-			// whatever the rate. Undo the cut.
+	r.items += items
+	r.bounced += bounced
+	r.written += written
+	if r.items >= 8*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.written < r.items {
+		// Still far above what the backend takes, which is then the
+		// bottleneck: cut again at once, to what it accepts.
+		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
+		return
+	}
+	if now.Sub(settled) >= rateJudge && r.items >= 100 {
+		got := float64(r.bounced) / float64(r.items)
+		switch {
+		case got < 0.7*r.shareAtCut:
+			// The lower rate helped: the backend was over its capacity.
+			r.judging = false
+			r.floor = min(r.floor, got)
+		case !r.deeper:
+			// It did not help; perhaps it was not low enough. Cut once
+			// more before deciding.
+			r.deeper = true
+			r.cut(now, r.rateAt(now), false)
+		default:
+			// Twice lower did not help: the backend refuses that share
+			// whatever the rate. Undo the cuts.
+			r.judging = false
 			r.floor = got
 			r.share = got
 			r.limited, r.wMax, r.cutAt = r.prevLimited, r.prevWMax, r.prevCutAt
@@ -142,25 +200,42 @@ func (r *rateControl) observe(start, now time.Time, items, fresh, bounced, writt
 	}
 }
 
-// cut lowers the rate to beta times the rate the backend accepted since the
-// last cut, and judges the cut later. first says the cut is the first of a
-// run: what to go back to if it does not help is what was before it.
-func (r *rateControl) cut(now time.Time, first bool) {
-	elapsed := max(now.Sub(r.since).Seconds(), 0.001)
-	accepted := float64(r.written) / elapsed
-	if r.limited {
-		accepted = min(accepted, r.rateAt(now))
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
+	return b
+}
+
+// acceptedSince returns the rate of the items written in the calls counted
+// since settled.
+func (r *rateControl) acceptedSince(settled, now time.Time) float64 {
+	return float64(r.written) / max(now.Sub(settled).Seconds(), 0.001)
+}
+
+// leakyRate returns the rate the backend accepted of late: the leaky sum
+// over the time it has been filling, at most rateWindow.
+func (r *rateControl) leakyRate() float64 {
+	filled := 1 - math.Exp(-r.leakyAt.Sub(r.leakyFrom).Seconds()/rateWindow.Seconds())
+	return r.leaky / (rateWindow.Seconds() * max(filled, 0.01))
+}
+
+// cut sets the rate to beta times base, growing from there, and judges the
+// cut later. first says the cut is the first of a run: what to go back to
+// if it does not help is what was before it.
+func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	if first {
-		r.shareAtCut = r.share
+		r.shareAtCut, r.deeper = r.share, false
 		r.prevLimited, r.prevWMax, r.prevCutAt = r.limited, r.wMax, r.cutAt
 	}
+	r.cuts++
 	r.judging = true
 	r.limited = true
-	r.wMax = max(accepted, r.minRate)
+	r.wMax = max(base, r.minRate)
 	r.cutAt = now
-	r.tat = now
-	r.since, r.items, r.fresh, r.bounced, r.written = now, 0, 0, 0, 0
+	// No burst right after a cut; calls booked before it keep their turn.
+	r.tat = later(r.tat, now.Add(burstTime))
+	r.items, r.bounced, r.written = 0, 0, 0
 }
 
 // current returns the limited rate now, or 0 while the rate is not limited.

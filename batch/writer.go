@@ -85,11 +85,21 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 			return
 		}
 	}
-	if wait := d.rate.reserve(len(entries), time.Now()); wait > 0 && !d.sleep(wait) {
-		d.mu.Lock()
-		d.failAllLocked(entries, context.Cause(d.ctx))
-		d.mu.Unlock()
-		return
+	for {
+		wait, cuts := d.rate.reserve(len(entries), time.Now())
+		if wait == 0 {
+			break
+		}
+		if !d.sleep(wait) {
+			d.mu.Lock()
+			d.failAllLocked(entries, context.Cause(d.ctx))
+			d.mu.Unlock()
+			return
+		}
+		if !d.rate.stale(cuts) {
+			break
+		}
+		// The rate was cut while the call waited: book again.
 	}
 	if err := context.Cause(d.ctx); err != nil {
 		d.mu.Lock()
@@ -98,11 +108,9 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		return
 	}
 	start := time.Now()
-	fresh, again := 0, 0
+	again := 0
 	for _, e := range entries {
-		if e.sent == 0 {
-			fresh++
-		} else {
+		if e.sent > 0 {
 			again++
 		}
 		e.sent++
@@ -125,7 +133,7 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 	d.mu.Lock()
 	d.batches++
 	d.retries += int64(again)
-	d.settleLocked(entries, out, err, start, fresh)
+	d.settleLocked(entries, out, err, start)
 	d.mu.Unlock()
 }
 
@@ -165,7 +173,7 @@ func (d *Dispatcher[T]) holdBehindLocked(entries []*entry[T], items []T) ([]*ent
 
 // settleLocked files the result of one call: each item is written, failed,
 // or left to retry.
-func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error, start time.Time, fresh int) {
+func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error, start time.Time) {
 	now := time.Now()
 	switch {
 	case err == nil:
@@ -180,7 +188,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 				d.finishLocked(e, nil, true)
 			case stateRetry:
 				retried++
-				if out.Throttled && e.sent == 1 {
+				if out.Throttled {
 					bounced++
 				}
 				d.retryLocked(e, ErrUnprocessed, now)
@@ -191,7 +199,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		if out.Throttled && retried > 0 {
 			d.throttled++
 		}
-		d.rate.observe(start, now, len(entries), fresh, bounced, written)
+		d.rate.observe(start, now, len(entries), bounced, written)
 	case d.ctx.Err() != nil:
 		d.failAllLocked(entries, context.Cause(d.ctx))
 	case IsPermanent(err):
@@ -201,7 +209,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 	default:
 		if IsThrottle(err) {
 			d.throttled++
-			d.rate.observe(start, now, len(entries), fresh, fresh, 0)
+			d.rate.observe(start, now, len(entries), len(entries), 0)
 		}
 		for _, e := range entries {
 			d.retryLocked(e, err, now)
@@ -289,8 +297,8 @@ func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
 // heap with the items it has to send again, or away.
 func (d *Dispatcher[T]) settleKeysLocked() {
 	for _, ks := range d.touched {
-		if ks.out > 0 || !ks.busy || ks.key == "" {
-			continue // still in flight, already settled, or dropped
+		if ks.out > 0 || !ks.busy || ks.retried > 0 || ks.key == "" {
+			continue // still in flight, already settled (busy no more, or waiting for its retry), or dropped
 		}
 		if n := len(ks.retry); n > 0 {
 			d.unreadyLocked(ks)

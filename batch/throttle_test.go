@@ -1,0 +1,114 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/batchutils/batchutils/batch"
+)
+
+var errThrottled = errors.New("ThrottlingException: rate exceeded")
+
+// capacitySink is a backend with a capacity: a token bucket of items per
+// second. The items over it are left unprocessed as throttled, or, with
+// whole, a call that does not fit is refused with a Throttle error.
+type capacitySink struct {
+	rate, burst float64
+	whole       bool
+	latency     time.Duration
+
+	mu      sync.Mutex
+	tokens  float64
+	last    time.Time
+	calls   int
+	written map[string]int
+}
+
+func (s *capacitySink) Limits() batch.Limits { return batch.Limits{MaxItems: 25} }
+
+func (s *capacitySink) Measure(it item) (string, int, error) { return it.Key, 1, nil }
+
+func (s *capacitySink) Write(ctx context.Context, items []item) (batch.Outcome, error) {
+	time.Sleep(s.latency)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if s.last.IsZero() {
+		s.tokens, s.last = s.burst, now
+	}
+	s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
+	s.last = now
+	s.calls++
+	n := min(len(items), int(s.tokens))
+	if s.whole && n < len(items) {
+		return batch.Outcome{}, batch.Throttle(errThrottled)
+	}
+	s.tokens -= float64(n)
+	var out batch.Outcome
+	for i, it := range items {
+		if i >= n {
+			out.Retry = append(out.Retry, i)
+			continue
+		}
+		s.written[it.Key]++
+	}
+	out.Throttled = len(out.Retry) > 0
+	return out, nil
+}
+
+// TestThrottledBackendIsSustained writes to backends with a capacity, on
+// the simulated clock of synctest: the dispatcher slows to what the backend
+// takes, keeps it busy, does not flood it with calls that bounce, and loses
+// nothing. The figures of a real run are in docs/performance.md.
+func TestThrottledBackendIsSustained(t *testing.T) {
+	for _, whole := range []bool{false, true} {
+		t.Run(fmt.Sprintf("whole=%v", whole), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const items, rate = 4000, 2000.0
+				s := &capacitySink{rate: rate, burst: rate / 4, whole: whole, latency: 5 * time.Millisecond, written: map[string]int{}}
+				d, err := batch.New[item](s, batch.Config{MaxInFlight: 8, BackOff: fastBackOff(1000)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				for i := range items {
+					if err := d.Submit(context.Background(), item{Key: fmt.Sprint(i)}); err != nil {
+						t.Fatalf("Submit: %v", err)
+					}
+				}
+				if err := d.Close(context.Background()); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+				elapsed := time.Since(start)
+				st := d.Stats()
+				perItem := float64(s.calls) * 25 / items
+				t.Logf("%v (simulated) for %d items at a capacity of %.0f/s: %.3f calls per 25 items, %d throttled calls", elapsed, items, rate, perItem, st.Throttled)
+				if len(s.written) != items || st.Written != items {
+					t.Errorf("%d distinct items written, Stats.Written %d, want %d", len(s.written), st.Written, items)
+				}
+				for k, n := range s.written {
+					if n != 1 {
+						t.Errorf("item %s written %d times", k, n)
+					}
+				}
+				if st.Throttled == 0 {
+					t.Errorf("Stats.Throttled = 0: the backend never pushed back?")
+				}
+				// The burst is a quarter second's worth; the rest at the
+				// capacity takes 1.75s. Allow a third more: the run is
+				// short, and finding the rate takes some of it.
+				if limit := time.Duration(1.33 * (items - rate/4) / rate * float64(time.Second)); elapsed > limit {
+					t.Errorf("took %v, want at most %v: the capacity was not used", elapsed, limit)
+				}
+				if perItem > 1.25 {
+					t.Errorf("%.3f calls per 25 items, want at most 1.25", perItem)
+				}
+			})
+		})
+	}
+}
