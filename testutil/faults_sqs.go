@@ -24,9 +24,11 @@ type SQSFault int
 const (
 	// SQSFaultNone forwards the call and returns the upstream answer.
 	SQSFaultNone SQSFault = iota
-	// SQSFaultEntrySenderFault fails a random non-empty subset of the
-	// entries with SenderFault true and InvalidParameterValue, and forwards
-	// only the others: the failed messages are never stored.
+	// SQSFaultEntrySenderFault fails a random subset of the entries with
+	// SenderFault true and InvalidParameterValue, and forwards only the
+	// others: the failed messages are never stored. As SQS judges a
+	// message by its content, the proxy never refuses a message (body and
+	// deduplication id) it has forwarded before.
 	SQSFaultEntrySenderFault
 	// SQSFaultEntryServerFault fails a random non-empty subset of the
 	// entries with SenderFault false and InternalError, and forwards only
@@ -105,11 +107,12 @@ type SQSFaultProxy struct {
 	srv      *httptest.Server
 	client   *http.Client
 
-	mu     sync.Mutex
-	rng    *rand.Rand
-	rates  [numSQSFaults]float64
-	script []SQSFault
-	stats  SQSFaultStats
+	mu        sync.Mutex
+	rng       *rand.Rand
+	rates     [numSQSFaults]float64
+	script    []SQSFault
+	stats     SQSFaultStats
+	forwarded map[string]bool // messages forwarded, by sqsEntry.key
 }
 
 // SQSFaultStats counts what an SQSFaultProxy did.
@@ -150,9 +153,10 @@ func NewSQSFaultProxy(t testing.TB, upstream string, seed uint64, rates map[SQSF
 		t.Fatalf("testutil.NewSQSFaultProxy: refusing upstream: %v", err)
 	}
 	p := &SQSFaultProxy{
-		upstream: strings.TrimSuffix(upstream, "/"),
-		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		stats:    SQSFaultStats{Injected: make(map[SQSFault]int64)},
+		upstream:  strings.TrimSuffix(upstream, "/"),
+		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		stats:     SQSFaultStats{Injected: make(map[SQSFault]int64)},
+		forwarded: make(map[string]bool),
 	}
 	sum := 0.0
 	for f, x := range rates {
@@ -206,7 +210,21 @@ const sqsSendBatchTarget = "AmazonSQS.SendMessageBatch"
 // entry itself is forwarded byte for byte.
 type sqsEntry struct {
 	ID    string `json:"Id"`
+	Body  string `json:"MessageBody"`
 	Group string `json:"MessageGroupId"`
+	Dedup string `json:"MessageDeduplicationId"`
+}
+
+// key names the message an entry carries, whatever the call.
+func (e sqsEntry) key() string { return e.Body + "\x00" + e.Dedup }
+
+// forwarding records that entries are forwarded upstream.
+func (p *SQSFaultProxy) forwarding(entries []sqsEntry) {
+	p.mu.Lock()
+	for _, e := range entries {
+		p.forwarded[e.key()] = true
+	}
+	p.mu.Unlock()
 }
 
 func (p *SQSFaultProxy) choose(entries int) SQSFault {
@@ -271,11 +289,13 @@ func (p *SQSFaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	case SQSFaultDropConnection:
 		p.drop(w)
 	case SQSFaultDropAfterWrite:
+		p.forwarding(entries)
 		p.forward(r, body)
 		p.drop(w)
 	case SQSFaultEntrySenderFault, SQSFaultEntryServerFault, SQSFaultEntryThrottled:
 		p.reply(w, p.failEntries(r, call, raws, entries, fault, fifo))
 	default:
+		p.forwarding(entries)
 		p.reply(w, p.forward(r, body))
 	}
 }
@@ -289,6 +309,9 @@ func (p *SQSFaultProxy) failEntries(r *http.Request, call map[string]json.RawMes
 	fail := make([]bool, n)
 	for _, i := range p.rng.Perm(n)[:k] {
 		fail[i] = true
+		if fault == SQSFaultEntrySenderFault && p.forwarded[entries[i].key()] {
+			fail[i] = false // SQS took it before: it would again
+		}
 	}
 	p.mu.Unlock()
 	if fifo && fault != SQSFaultEntrySenderFault {
@@ -310,9 +333,11 @@ func (p *SQSFaultProxy) failEntries(r *http.Request, call map[string]json.RawMes
 	}
 	var fails []failed
 	var sent []json.RawMessage
+	var sentEntries []sqsEntry
 	for i, e := range entries {
 		if !fail[i] {
 			sent = append(sent, raws[i])
+			sentEntries = append(sentEntries, e)
 			continue
 		}
 		switch fault {
@@ -340,6 +365,7 @@ func (p *SQSFaultProxy) failEntries(r *http.Request, call map[string]json.RawMes
 		}
 		fwd["Entries"], _ = json.Marshal(sent)
 		body, _ := json.Marshal(fwd)
+		p.forwarding(sentEntries)
 		ans := p.forward(r, body)
 		if ans.status != http.StatusOK {
 			return ans // the upstream refused or failed the part it was sent
