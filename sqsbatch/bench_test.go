@@ -20,7 +20,7 @@ import (
 // benchMessages is the number of messages each benchmark round sends: a
 // fresh queue per round, so that moto's cost per message (which grows with
 // the messages a queue holds) is the same for both contenders.
-const benchMessages = 2000
+const benchMessages = 1000
 
 // BenchmarkMoto measures messages/s to a local moto_server, ours against a
 // raw SDK loop (SendMessageBatch calls of 10, as many goroutines as our
