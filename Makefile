@@ -11,10 +11,11 @@ PKGS ?= ./...
 # start and stop around a command; see their headers. Each runs the command
 # that follows it, so they nest: RUN_SERVERS starts them all.
 RUN_DYNALITE ?= bash internal/dynalite/run.sh
+RUN_KINESALITE ?= bash internal/kinesalite/run.sh
 # moto_server (SQS) is a Python package the script does not install: where it
 # is missing, the script says to pip install "moto[server]".
 RUN_MOTO ?= bash internal/moto/run.sh
-RUN_SERVERS ?= $(RUN_DYNALITE) $(RUN_MOTO)
+RUN_SERVERS ?= $(RUN_DYNALITE) $(RUN_KINESALITE) $(RUN_MOTO)
 
 TESTFLAGS ?= -race -count=1 -timeout 20m
 BENCHFLAGS ?= -run='^$$' -bench=. -benchmem -count=6
@@ -37,7 +38,11 @@ test:
 ## bench: every benchmark, 6 runs each, written to bench.txt for benchstat: the
 ## library's own, then internal/benchmarks (a module of its own, so that its
 ## peers never enter go.mod) on a fake endpoint and a local dynalite; then the
-## contenders side by side. See docs/performance.md. About 9 minutes.
+## contenders side by side. See docs/performance.md. About 9 minutes, plus
+## about 7.5 for the throttling scenarios (BenchmarkThrottle, 3 rounds;
+## bench.sh redraws docs/rate-capacity.png). BENCH_BEFORE=file: the goals of issue 10 compare
+## with that earlier output.
+BENCH_BEFORE ?=
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench:
 	set -o pipefail; { \
@@ -46,7 +51,8 @@ bench:
 	} | tee bench.txt
 	$(BENCHSTAT) -filter '.name:Core' -col '/impl@(bundler ours ours-keyed)' bench.txt
 	$(BENCHSTAT) -filter '.name:(Fake OR Dynalite)' -col '/impl@(raw ours guregu)' bench.txt
-	$(GO) run -C internal/benchmarks ./cmd/perftable < bench.txt
+	$(BENCHSTAT) -filter '.name:Throttle' -col '/impl@(raw ours guregu)' bench.txt
+	$(GO) run -C internal/benchmarks ./cmd/perftable $(if $(BENCH_BEFORE),-before $(abspath $(BENCH_BEFORE))) < bench.txt
 
 ## lint: gofmt, go vet and staticcheck
 lint: fmt-check vet staticcheck

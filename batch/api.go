@@ -82,8 +82,12 @@ const (
 	DefaultMaxInFlight = 4
 	// DefaultMaxBuffered is the number of items accepted but not yet
 	// written (pending, in flight or waiting for a retry) past which Submit
-	// blocks, when Config.MaxBuffered is 0.
-	DefaultMaxBuffered = 10_000
+	// blocks, when Config.MaxBuffered is 0 and the batches are small: at
+	// least twice what the writers hold at once (2 * MaxInFlight * batch
+	// size) is allowed. A larger buffer costs CPU (the garbage collector
+	// marks every buffered item again and again) and gains nothing once the
+	// writers are kept busy: see docs/performance.md.
+	DefaultMaxBuffered = 1_000
 	// DefaultMaxBufferedBytes is the sum of the sizes of the items accepted
 	// but not yet written past which Submit blocks, when
 	// Config.MaxBufferedBytes is 0.
@@ -105,7 +109,8 @@ type Config struct {
 	MaxInFlight int
 	// MaxBuffered is the number of items accepted but not yet written
 	// (pending, in flight or waiting for a retry) at which Submit blocks
-	// until there is room or its context ends. 0: DefaultMaxBuffered.
+	// until there is room or its context ends. 0: DefaultMaxBuffered, or
+	// 2 * MaxInFlight * the batch size if that is more.
 	MaxBuffered int
 	// MaxBufferedBytes bounds the sum of the sizes of the items accepted but
 	// not yet written in the same way. An item is always accepted when

@@ -125,7 +125,7 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 		sink:        sink,
 		limits:      lim,
 		maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
-		maxBuf:      orDefault(cfg.MaxBuffered, DefaultMaxBuffered),
+		maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
 		maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
 		interval:    cfg.FlushInterval,
 		policy:      cfg.Duplicates,

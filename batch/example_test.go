@@ -30,7 +30,9 @@ func (printSink) Write(_ context.Context, words []string) (batch.Outcome, error)
 		}
 		sent = append(sent, w)
 	}
-	fmt.Println("batch:", strings.Join(sent, " "))
+	if len(sent) > 0 {
+		fmt.Println("batch:", strings.Join(sent, " "))
+	}
 	return out, nil
 }
 
@@ -107,4 +109,19 @@ func ExampleDispatcher_Flush() {
 	// Output:
 	// batch: a b
 	// pending: 0
+}
+
+func ExampleDispatcher_SubmitWait() {
+	ctx := context.Background()
+	d, _ := batch.New[string](printSink{}, batch.Config{MaxInFlight: 1})
+	defer d.Close(ctx)
+
+	// A waiting caller does not wait for a batch to fill: its item goes
+	// at once, and it learns its own outcome.
+	fmt.Println(d.SubmitWait(ctx, "hello"))
+	fmt.Println(d.SubmitWait(ctx, "bad"))
+	// Output:
+	// batch: hello
+	// <nil>
+	// bad word
 }

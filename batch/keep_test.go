@@ -266,3 +266,35 @@ func TestSplitNeverLetsALaterItemOvertake(t *testing.T) {
 	}
 	checkAccounting(t, d.Stats())
 }
+
+// TestRetriesDrainTogether checks that items left to retry at about the same
+// time come back together when Close sends everything at once: their
+// jittered backoffs end on a common tick, and they share calls.
+func TestRetriesDrainTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSink(25, 0, 0)
+		seen := map[string]bool{}
+		s.Unprocessed = func(it item) bool { // every item once
+			if seen[it.Key] {
+				return false
+			}
+			seen[it.Key] = true
+			return true
+		}
+		d := mustNew(t, s, batch.Config{MaxInFlight: 4}) // DefaultBackOff: jittered, 25 to 75ms first
+		for i := range 500 {
+			if err := d.Submit(context.Background(), item{Key: fmt.Sprint(i)}); err != nil {
+				t.Fatalf("Submit: %v", err)
+			}
+		}
+		closeOK(t, d)
+		// 20 full calls the first time; the 500 retries end on at most 4
+		// ticks of 20ms (a 50ms spread), so 20 calls and 4 short ones.
+		if n := len(s.Calls()); n > 44 {
+			t.Errorf("%d calls for 500 items each retried once, want at most 44", n)
+		}
+		if st := d.Stats(); st.Written != 500 {
+			t.Errorf("Written = %d, want 500", st.Written)
+		}
+	})
+}

@@ -68,15 +68,13 @@ func (ks *keyState[T]) popFront() *entry[T] {
 	return e
 }
 
-// slot is a place in the ready queue (a key, or an item without one) or in
-// the retry heap.
+// slot is a place in the ready queue: a key, or an item without one.
 type slot[T any] struct {
-	e   *entry[T]    // an item without a key
-	ks  *keyState[T] // or a key
-	due time.Time    // in the retry heap: when it may go
+	e  *entry[T]    // an item without a key
+	ks *keyState[T] // or a key
 }
 
-// ring is a double-ended queue.
+// ring is a double-ended queue, its length a power of two.
 type ring[E any] struct {
 	buf  []E
 	head int
@@ -87,8 +85,9 @@ func (r *ring[E]) len() int { return r.n }
 
 func (r *ring[E]) grow() {
 	buf := make([]E, max(16, 2*len(r.buf)))
+	mask := len(r.buf) - 1
 	for i := range r.n {
-		buf[i] = r.buf[(r.head+i)%len(r.buf)]
+		buf[i] = r.buf[(r.head+i)&mask]
 	}
 	r.buf, r.head = buf, 0
 }
@@ -97,7 +96,7 @@ func (r *ring[E]) pushBack(x E) {
 	if r.n == len(r.buf) {
 		r.grow()
 	}
-	r.buf[(r.head+r.n)%len(r.buf)] = x
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = x
 	r.n++
 }
 
@@ -105,7 +104,7 @@ func (r *ring[E]) pushFront(x E) {
 	if r.n == len(r.buf) {
 		r.grow()
 	}
-	r.head = (r.head - 1 + len(r.buf)) % len(r.buf)
+	r.head = (r.head - 1) & (len(r.buf) - 1)
 	r.buf[r.head] = x
 	r.n++
 }
@@ -116,7 +115,7 @@ func (r *ring[E]) popFront() E {
 	var zero E
 	x := r.buf[r.head]
 	r.buf[r.head] = zero
-	r.head = (r.head + 1) % len(r.buf)
+	r.head = (r.head + 1) & (len(r.buf) - 1)
 	r.n--
 	return x
 }

@@ -12,19 +12,18 @@ import (
 // waits. A throttle signal (items the backend left unprocessed as throttled,
 // or a call refused with a Throttle error) is a signal for every writer: the
 // rate, in items per second, is cut to beta times the rate at which the
-// backend pushed back (multiplicative decrease), and grows back to it in
+// backend pushed back: the limit in force, or before any, the rate it was
+// seen to accept of late (multiplicative decrease), and grows back to it in
 // rateK along a cubic curve, fast at first and slowly near it, then probes
 // past it slowly at first and faster the longer the backend takes it (as
-// TCP CUBIC does). The rate at which the backend pushed
-// back is the lower of the limit in force and the rate the backend was
-// seen to accept in the last moments. Each call reserves its items before it
+// TCP CUBIC does). Each call reserves its items before it
 // goes (a generic cell rate algorithm, with a burst of burstTime), so the
 // writers together keep to the rate.
 //
 // Not every item left to retry means the backend is over its capacity: a
 // hot key is throttled whatever the rate, and a backend may refuse a share
-// of every call. So a cut is made only when the moving share of items
-// throttled is above what it has been at a lower rate
+// of every call. So a cut is made only when the moving share of the items
+// sent for the first time that were throttled is above what it has been at a lower rate
 // (the floor) by more than rateCutShare, and each cut is judged after
 // rateJudge: if the share did not fall, the rate is cut once more, to what
 // the backend accepts now, and if it still did not fall, the cuts are
@@ -52,11 +51,15 @@ type rateControl struct {
 	callTime time.Duration
 
 	// While a cut is judged: the calls the backend saw alone since.
-	items   int // items sent
-	bounced int // of those, how many were throttled
-	written int
+	items    int // items sent
+	written  int
+	fresh    int // items sent for the first time
+	freshOut int // of those, how many were throttled
 
-	share float64 // moving average of the throttled share of the items sent
+	// share is a moving average of the throttled share of the items sent
+	// for the first time. Items sent again are left out: a hot key's
+	// retries, throttled again and again, say nothing of the rate.
+	share float64
 	floor float64 // the share that a lower rate does not reduce
 
 	judging     bool    // a cut is being judged
@@ -68,15 +71,16 @@ type rateControl struct {
 }
 
 const (
-	rateBeta     = 0.7                    // the rate after a cut, as a share of wMax
-	rateK        = 300 * time.Millisecond // time to grow back to wMax
-	rateProbe    = 3                      // past wMax, the curve is this many times slower
-	rateCutShare = 0.05                   // throttled share above the floor that cuts
-	rateJudge    = 50 * time.Millisecond  // how long a cut holds before it is judged
-	rateWindow   = 50 * time.Millisecond  // what "of late" means for the accepted rate
-	rateAlpha    = 1.0 / 512              // weight of one item in the moving share
-	burstTime    = 50 * time.Millisecond  // the burst a limited rate allows
-	rateUnlimit  = 16                     // a rate grown to this many times wMax is no limit
+	rateBeta       = 0.7                    // the rate after a cut, as a share of wMax
+	rateK          = 300 * time.Millisecond // time to grow back to wMax
+	rateProbe      = 3                      // past wMax, the curve is this many times slower
+	rateCutShare   = 0.05                   // throttled share above the floor that cuts
+	rateJudge      = 50 * time.Millisecond  // how long a cut holds before it is judged, at least
+	rateJudgeCalls = 8                      // and how many full calls' worth of items it is judged on
+	rateWindow     = 50 * time.Millisecond  // what "of late" means for the accepted rate
+	rateAlpha      = 1.0 / 512              // weight of one item in the moving share
+	burstTime      = 50 * time.Millisecond  // the burst a limited rate allows
+	rateUnlimit    = 16                     // a rate grown to this many times wMax is no limit
 )
 
 func newRateControl(batchItems int) *rateControl {
@@ -125,10 +129,18 @@ func (r *rateControl) rateAt(t time.Time) float64 {
 	return max(r.minRate, r.wMax*(1+(1-rateBeta)*x*x*x))
 }
 
-// observe takes what became of a call of items that started at start and
-// ended at now: bounced of its items were throttled, and written were
-// confirmed.
-func (r *rateControl) observe(start, now time.Time, items, bounced, written int) {
+// call is what the rate control learns of one call.
+type call struct {
+	start, end time.Time
+	items      int // items sent
+	written    int // how many were confirmed
+	fresh      int // of the items sent, how many went for the first time
+	freshOut   int // of those, how many were throttled
+}
+
+// observe takes what became of a call.
+func (r *rateControl) observe(c call) {
+	start, now := c.start, c.end
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.leakyFrom.IsZero() {
@@ -138,7 +150,7 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 		r.leaky *= math.Exp(-dt.Seconds() / rateWindow.Seconds())
 		r.leakyAt = now
 	}
-	r.leaky += float64(written)
+	r.leaky += float64(c.written)
 	if d := now.Sub(start); r.callTime == 0 {
 		r.callTime = d
 	} else {
@@ -147,15 +159,15 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
-	if items > 0 {
-		a := 1 - math.Pow(1-rateAlpha, float64(items))
-		r.share += a * (float64(bounced)/float64(items) - r.share)
+	if c.fresh > 0 {
+		a := 1 - math.Pow(1-rateAlpha, float64(c.fresh))
+		r.share += a * (float64(c.freshOut)/float64(c.fresh) - r.share)
 	}
 	if !r.judging {
-		if bounced > 0 && r.share > r.floor+rateCutShare {
+		if c.freshOut > 0 && r.share > r.floor+rateCutShare {
 			base := r.leakyRate()
 			if r.limited {
-				base = min(base, r.rateAt(now))
+				base = r.rateAt(now)
 			}
 			r.cut(now, base, true)
 		}
@@ -168,19 +180,23 @@ func (r *rateControl) observe(start, now time.Time, items, bounced, written int)
 	if start.Before(settled) {
 		return
 	}
-	r.items += items
-	r.bounced += bounced
-	r.written += written
-	if r.items >= 8*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.written < r.items {
+	r.items += c.items
+	r.written += c.written
+	r.fresh += c.fresh
+	r.freshOut += c.freshOut
+	// Far above the capacity, the backend refuses most of what is sent
+	// for the first time. (Items sent again are left out: a hot key's
+	// retries, at the front of the queue, can fill calls of their own.)
+	if r.items >= 8*int(r.minRate) && r.fresh >= 2*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.freshOut > r.fresh {
 		// Still far above what the backend takes, which is then the
 		// bottleneck: cut again at once, to what it accepts.
 		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
 		return
 	}
-	if now.Sub(settled) >= rateJudge && r.items >= 100 {
-		got := float64(r.bounced) / float64(r.items)
+	if now.Sub(settled) >= rateJudge && r.fresh >= rateJudgeCalls*int(r.minRate) {
+		got := float64(r.freshOut) / float64(r.fresh)
 		switch {
-		case got < 0.7*r.shareAtCut:
+		case got < min(0.7*r.shareAtCut, r.shareAtCut-0.03):
 			// The lower rate helped: the backend was over its capacity.
 			r.judging = false
 			r.floor = min(r.floor, got)
@@ -235,7 +251,7 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	r.cutAt = now
 	// No burst right after a cut; calls booked before it keep their turn.
 	r.tat = later(r.tat, now.Add(burstTime))
-	r.items, r.bounced, r.written = 0, 0, 0
+	r.items, r.written, r.fresh, r.freshOut = 0, 0, 0, 0
 }
 
 // current returns the limited rate now, or 0 while the rate is not limited.

@@ -74,7 +74,7 @@ func (s rateSim) run() rateSimResult {
 		}
 		if !e.arrive {
 			for _, c := range pending[e.at] {
-				r.observe(c.start, e.at, s.batch, c.bounced, c.accepted)
+				r.observe(call{start: c.start, end: e.at, items: s.batch, written: c.accepted, fresh: s.batch, freshOut: c.bounced})
 			}
 			delete(pending, e.at)
 			wait, cuts := r.reserve(s.batch, e.at)

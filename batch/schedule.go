@@ -9,25 +9,31 @@ import (
 // items return to the queue when their backoff ends, and the timed flush.
 // One goroutine, the scheduler, does both; it starts with the first need.
 
+// retrySlot is an item without a key, or a key, waiting until due.
+type retrySlot[T any] struct {
+	slot[T]
+	due time.Time
+}
+
 // retryHeap holds the items and keys waiting for their backoff to end,
 // soonest first.
-type retryHeap[T any] []slot[T]
+type retryHeap[T any] []retrySlot[T]
 
 func (h retryHeap[T]) Len() int           { return len(h) }
 func (h retryHeap[T]) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
 func (h retryHeap[T]) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *retryHeap[T]) Push(x any)        { *h = append(*h, x.(slot[T])) }
+func (h *retryHeap[T]) Push(x any)        { *h = append(*h, x.(retrySlot[T])) }
 func (h *retryHeap[T]) Pop() any {
 	old := *h
 	x := old[len(old)-1]
-	old[len(old)-1] = slot[T]{}
+	old[len(old)-1] = retrySlot[T]{}
 	*h = old[:len(old)-1]
 	return x
 }
 
 // pushRetryLocked files an item without a key, or a key with the items it
 // has to send again, until s.due.
-func (d *Dispatcher[T]) pushRetryLocked(s slot[T]) {
+func (d *Dispatcher[T]) pushRetryLocked(s retrySlot[T]) {
 	heap.Push(&d.retrying, s)
 	d.startSchedulerLocked()
 	if d.wakeAt.IsZero() || s.due.Before(d.wakeAt) {
@@ -39,7 +45,7 @@ func (d *Dispatcher[T]) pushRetryLocked(s slot[T]) {
 // its backoff out.
 func (d *Dispatcher[T]) releaseDueLocked(now time.Time) {
 	for len(d.retrying) > 0 && !d.retrying[0].due.After(now) {
-		s := heap.Pop(&d.retrying).(slot[T])
+		s := heap.Pop(&d.retrying).(retrySlot[T])
 		if e := s.e; e != nil {
 			d.flyItems--
 			if e.wait != nil {

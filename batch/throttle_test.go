@@ -71,7 +71,7 @@ func TestThrottledBackendIsSustained(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const items, rate = 4000, 2000.0
 				s := &capacitySink{rate: rate, burst: rate / 4, whole: whole, latency: 5 * time.Millisecond, written: map[string]int{}}
-				d, err := batch.New[item](s, batch.Config{MaxInFlight: 8, BackOff: fastBackOff(1000)})
+				d, err := batch.New[item](s, batch.Config{MaxInFlight: 8})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -180,16 +180,21 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		// What the backend confirmed is written, even if Close has given
 		// up meanwhile.
 		states, errs := resolve(len(entries), out)
-		bounced, written, retried := 0, 0, 0
+		c := call{start: start, end: now, items: len(entries)}
+		retried := 0
 		for i, e := range entries {
+			first := e.sent == 1
+			if first {
+				c.fresh++
+			}
 			switch states.of(i) {
 			case stateWritten:
-				written++
+				c.written++
 				d.finishLocked(e, nil, true)
 			case stateRetry:
 				retried++
-				if out.Throttled {
-					bounced++
+				if out.Throttled && first {
+					c.freshOut++
 				}
 				d.retryLocked(e, ErrUnprocessed, now)
 			default:
@@ -199,7 +204,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		if out.Throttled && retried > 0 {
 			d.throttled++
 		}
-		d.rate.observe(start, now, len(entries), bounced, written)
+		d.rate.observe(c)
 	case d.ctx.Err() != nil:
 		d.failAllLocked(entries, context.Cause(d.ctx))
 	case IsPermanent(err):
@@ -209,7 +214,14 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 	default:
 		if IsThrottle(err) {
 			d.throttled++
-			d.rate.observe(start, now, len(entries), len(entries), 0)
+			c := call{start: start, end: now, items: len(entries)}
+			for _, e := range entries {
+				if e.sent == 1 {
+					c.fresh++
+				}
+			}
+			c.freshOut = c.fresh
+			d.rate.observe(c)
 		}
 		for _, e := range entries {
 			d.retryLocked(e, err, now)
@@ -255,7 +267,7 @@ func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
 		return
 	}
 	d.log.Debug("batch: retrying", "attempt", e.sent, "wait", wait, "error", cause)
-	e.due, e.why = now.Add(wait), cause
+	e.due, e.why = retryDue(now, wait), cause
 	if ks := e.ks; ks != nil {
 		ks.retry = append(ks.retry, e)
 		if e.due.After(ks.due) {
@@ -265,7 +277,27 @@ func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
 		d.touched = append(d.touched, ks)
 		return
 	}
-	d.pushRetryLocked(slot[T]{e: e, due: e.due})
+	d.pushRetryLocked(retrySlot[T]{slot[T]{e: e}, e.due})
+}
+
+// retryTick is the grid on which retried items return to the queue: the
+// items left to retry at about the same time come back together and share
+// calls, instead of going one by one as their jittered waits end (which,
+// when Flush or Close sends everything at once, would make a call of each).
+const retryTick = 20 * time.Millisecond
+
+// retryDue returns when an item left to retry at now with a backoff of wait
+// returns to the queue: now+wait rounded up to the retry tick, for a wait
+// of a tick or more; shorter waits are kept as they are.
+func retryDue(now time.Time, wait time.Duration) time.Time {
+	due := now.Add(wait)
+	if wait < retryTick {
+		return due
+	}
+	if r := due.UnixNano() % int64(retryTick); r != 0 {
+		due = due.Add(retryTick - time.Duration(r))
+	}
+	return due
 }
 
 // finishLocked ends an item: written (err nil) or failed. flying says it
@@ -312,7 +344,7 @@ func (d *Dispatcher[T]) settleKeysLocked() {
 			clear(ks.retry)
 			ks.retry = ks.retry[:0]
 			ks.retried = n
-			d.pushRetryLocked(slot[T]{ks: ks, due: ks.due})
+			d.pushRetryLocked(retrySlot[T]{slot[T]{ks: ks}, ks.due})
 			continue
 		}
 		ks.busy = false

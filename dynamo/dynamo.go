@@ -93,12 +93,17 @@ type Config struct {
 // batch.ErrItemTooLarge and batch.ErrClosed.
 var (
 	// ErrInvalidKey is returned by Put and Delete for an item whose key
-	// attribute is missing, empty, of the wrong type or too long, or whose
-	// PartitionKeyLocation attribute is missing or cannot be converted.
+	// attribute is missing, empty, of the wrong type, too long or (a string)
+	// not valid UTF-8, or whose PartitionKeyLocation attribute is missing or
+	// cannot be converted.
 	ErrInvalidKey = errors.New("dynamo: invalid key")
 	// ErrInvalidItem is returned by Put and Delete for an item that cannot
-	// be marshalled, or holds a value DynamoDB refuses (a number that is NaN
-	// or infinite, an empty or duplicated set, nesting deeper than 32).
+	// be marshalled, holds a value DynamoDB refuses (a number that is NaN
+	// or infinite, an empty or duplicated set, nesting deeper than 32, an
+	// attribute name that is empty or over 65,535 bytes), holds what the SDK
+	// would change on the way (a string or name that is not valid UTF-8, a
+	// nil []byte) or what attributevalue would leave out (a channel or
+	// function in an interface-typed value), or contains itself.
 	ErrInvalidItem = errors.New("dynamo: invalid item")
 )
 
@@ -116,30 +121,16 @@ type Dispatcher[T any] struct {
 // New returns a Dispatcher that writes through client as cfg says. It
 // validates cfg once and returns a clear error for a bad one.
 func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
-	switch {
-	case client == nil:
+	if client == nil {
 		return nil, errors.New("dynamo: New needs a Client, got nil")
-	case cfg.Table == "":
-		return nil, errors.New("dynamo: Config.Table is empty")
-	case len(cfg.Table) < 3 || len(cfg.Table) > 255 || !validTableName(cfg.Table):
-		return nil, fmt.Errorf("dynamo: Config.Table %q is not a valid table name (3 to 255 of a-z A-Z 0-9 _ - .)", cfg.Table)
-	case cfg.PartitionKey == "":
-		return nil, errors.New("dynamo: Config.PartitionKey is empty")
-	case cfg.PartitionKeyType < String || cfg.PartitionKeyType > Binary:
-		return nil, fmt.Errorf("dynamo: Config.PartitionKeyType %v is not String, Number or Binary", cfg.PartitionKeyType)
-	case cfg.SortKeyType < String || cfg.SortKeyType > Binary:
-		return nil, fmt.Errorf("dynamo: Config.SortKeyType %v is not String, Number or Binary", cfg.SortKeyType)
-	case cfg.SortKey != "" && cfg.SortKey == cfg.PartitionKey:
-		return nil, fmt.Errorf("dynamo: Config.SortKey %q is also the partition key", cfg.SortKey)
-	case cfg.SortKey == "" && cfg.SortKeyType != String:
-		return nil, fmt.Errorf("dynamo: Config.SortKeyType %v is set without a SortKey", cfg.SortKeyType)
-	case cfg.PartitionKeyLocation != "" && cfg.PartitionKeyLocation == cfg.PartitionKey:
-		return nil, fmt.Errorf("dynamo: Config.PartitionKeyLocation %q is the partition key itself", cfg.PartitionKeyLocation)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	if err := checkItemType(reflect.TypeFor[T]()); err != nil {
 		return nil, err
 	}
-	w := &writer[T]{client: client, cfg: cfg}
+	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T]()).walk}
 	w.enc = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
 		if cfg.EncoderOptions != nil {
 			cfg.EncoderOptions(o)
@@ -154,6 +145,29 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		return nil, fmt.Errorf("dynamo: %w", err)
 	}
 	return &Dispatcher[T]{core: core, w: w}, nil
+}
+
+// validate checks the table and key fields of cfg; batch.New checks Batch.
+func (cfg Config) validate() error {
+	switch {
+	case cfg.Table == "":
+		return errors.New("dynamo: Config.Table is empty")
+	case len(cfg.Table) < 3 || len(cfg.Table) > 255 || !validTableName(cfg.Table):
+		return fmt.Errorf("dynamo: Config.Table %q is not a valid table name (3 to 255 of a-z A-Z 0-9 _ - .)", cfg.Table)
+	case cfg.PartitionKey == "":
+		return errors.New("dynamo: Config.PartitionKey is empty")
+	case cfg.PartitionKeyType < String || cfg.PartitionKeyType > Binary:
+		return fmt.Errorf("dynamo: Config.PartitionKeyType %v is not String, Number or Binary", cfg.PartitionKeyType)
+	case cfg.SortKeyType < String || cfg.SortKeyType > Binary:
+		return fmt.Errorf("dynamo: Config.SortKeyType %v is not String, Number or Binary", cfg.SortKeyType)
+	case cfg.SortKey != "" && cfg.SortKey == cfg.PartitionKey:
+		return fmt.Errorf("dynamo: Config.SortKey %q is also the partition key", cfg.SortKey)
+	case cfg.SortKey == "" && cfg.SortKeyType != String:
+		return fmt.Errorf("dynamo: Config.SortKeyType %v is set without a SortKey", cfg.SortKeyType)
+	case cfg.PartitionKeyLocation != "" && cfg.PartitionKeyLocation == cfg.PartitionKey:
+		return fmt.Errorf("dynamo: Config.PartitionKeyLocation %q is the partition key itself", cfg.PartitionKeyLocation)
+	}
+	return nil
 }
 
 func validTableName(s string) bool {
@@ -187,6 +201,22 @@ func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
 // key count as the same key for de-duplication. Errors are as for Put.
 func (d *Dispatcher[T]) Delete(ctx context.Context, item T) error {
 	return d.core.Submit(ctx, d.w.prepare(item, true))
+}
+
+// PutWait is Put that waits for the item's own outcome: nil once DynamoDB
+// has confirmed the write, or its error (then not reported again by Flush or
+// Close). It never waits for a batch to fill: concurrent callers share
+// calls. If ctx ends first it returns ctx's error; the item is still
+// written, and a failure of it is reported by Flush or Close. See
+// batch.Dispatcher.SubmitWait.
+func (d *Dispatcher[T]) PutWait(ctx context.Context, item T) error {
+	return d.core.SubmitWait(ctx, d.w.prepare(item, false))
+}
+
+// DeleteWait is Delete that waits for the deletion's own outcome, as
+// PutWait does.
+func (d *Dispatcher[T]) DeleteWait(ctx context.Context, item T) error {
+	return d.core.SubmitWait(ctx, d.w.prepare(item, true))
 }
 
 // Flush writes every pending item and waits until each item queued before it

@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// attributevalue leaves out channels and functions without a word. So that
-// no field is dropped silently, New refuses an item type that holds one, and
-// Put refuses a map[string]any item that holds one.
+// attributevalue leaves out channels and functions without a word, and
+// recurses for ever into a value that contains itself. So that no field is
+// dropped silently and no item hangs or crashes the process, New refuses an
+// item type that holds a channel or function, and Put walks the items whose
+// type holds an interface or refers to itself (see values.go).
 
 // checkItemType returns an error naming the first channel or function that
 // items of type t would hold, in fields attributevalue would marshal.
@@ -61,40 +63,4 @@ func joinPath(path, name string) string {
 		return "field " + name
 	}
 	return path + "." + name
-}
-
-// checkDynamic returns an error naming the first channel or function in a
-// value of dynamic type, as held by a map[string]any.
-func checkDynamic(m map[string]any) error {
-	for k, v := range m {
-		if err := checkValue(v, k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func checkValue(v any, path string) error {
-	switch x := v.(type) {
-	case nil, string, bool, int, int64, int32, float64, float32, uint, uint64, []byte:
-		return nil
-	case map[string]any:
-		for k, e := range x {
-			if err := checkValue(e, path+"."+k); err != nil {
-				return err
-			}
-		}
-		return nil
-	case []any:
-		for i, e := range x {
-			if err := checkValue(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if p := unsupportedIn(reflect.TypeOf(v), "attribute "+path, map[reflect.Type]bool{}); p != "" {
-		return fmt.Errorf("%w: %s", ErrInvalidItem, p)
-	}
-	return nil
 }

@@ -626,6 +626,12 @@ func relBadCase[T any](good func(id string) T, item T, badKey string) func(t *te
 	}
 }
 
+func relSelfMap() map[string]any {
+	m := map[string]any{"id": "self", "sk": "s"}
+	m["m"] = m
+	return m
+}
+
 func relGoodAV(id string) AV { return AV{"id": &S{Value: id}, "sk": &S{Value: "s"}} }
 func relGoodAny(id string) map[string]any {
 	return map[string]any{"id": id, "sk": "s", "n": 1.5, "l": []any{"x", true}}
@@ -706,6 +712,18 @@ func TestReliabilityBadInput(t *testing.T) {
 		{"33 nested lists", relBadCase(relGoodAV, AV{"id": &S{Value: "deep"}, "sk": &S{Value: "s"}, "x": relNestedLists(33)}, ""), dynamo.ErrInvalidItem, "nested deeper than 32"},
 		{"nil attribute value", relBadCase(relGoodAV, AV{"id": &S{Value: "z"}, "sk": &S{Value: "s"}, "x": nil}, ""), dynamo.ErrInvalidItem, "has no value"},
 		{"NULL false", relBadCase(relGoodAV, AV{"id": &S{Value: "null-false"}, "sk": &S{Value: "s"}, "x": &types.AttributeValueMemberNULL{Value: false}}, ""), dynamo.ErrInvalidItem, "NULL"},
+		// Issue 11: what a cross-check against two other servers found.
+		{"invalid UTF-8 in a string", relBadCase(relGoodAV, AV{"id": &S{Value: "u"}, "sk": &S{Value: "s"}, "x": &S{Value: "k\xff"}}, ""), dynamo.ErrInvalidItem, "not valid UTF-8"},
+		{"invalid UTF-8 in a key", relBadCase(relGoodAV, AV{"id": &S{Value: "k\xfe"}, "sk": &S{Value: "s"}}, ""), dynamo.ErrInvalidKey, "not valid UTF-8"},
+		{"invalid UTF-8 in a name", relBadCase(relGoodAny, map[string]any{"id": "u", "sk": "s", "n\xff": 1}, ""), dynamo.ErrInvalidItem, "not valid UTF-8"},
+		{"invalid UTF-8 in a string set", relBadCase(relGoodAV, AV{"id": &S{Value: "u"}, "sk": &S{Value: "s"}, "x": &types.AttributeValueMemberSS{Value: []string{"a", "\xff"}}}, ""), dynamo.ErrInvalidItem, "not valid UTF-8"},
+		{"nil binary value", relBadCase(relGoodAV, AV{"id": &S{Value: "b"}, "sk": &S{Value: "s"}, "x": &B{}}, ""), dynamo.ErrInvalidItem, "nil []byte"},
+		{"nil binary set element", relBadCase(relGoodAV, AV{"id": &S{Value: "b"}, "sk": &S{Value: "s"}, "x": &types.AttributeValueMemberBS{Value: [][]byte{nil}}}, ""), dynamo.ErrInvalidItem, "nil []byte"},
+		{"func behind a pointer in map[string]any", relBadCase(relGoodAny, map[string]any{"id": "f", "sk": "s", "p": &map[string]any{"f": func() {}}}, ""), dynamo.ErrInvalidItem, "attribute p.f is a func"},
+		{"map[string]any that contains itself", relBadCase(relGoodAny, relSelfMap(), ""), dynamo.ErrInvalidItem, "contains itself"},
+		{"empty attribute name", relBadCase(relGoodAV, AV{"id": &S{Value: "e"}, "sk": &S{Value: "s"}, "": &S{Value: "v"}}, ""), dynamo.ErrInvalidItem, "is empty"},
+		{"number set 1000000 and 1e6", relBadCase(relGoodAV, AV{"id": &S{Value: "d"}, "sk": &S{Value: "s"}, "x": &types.AttributeValueMemberNS{Value: []string{"1000000", "1e6"}}}, ""), dynamo.ErrInvalidItem, "duplicate"},
+		{"valid UTF-8 and an empty binary", relBadCase(relGoodAV, AV{"id": &S{Value: "utf8 ✓"}, "sk": &S{Value: "s"}, "x": &S{Value: "日本語"}, "b": &B{Value: []byte{}}}, "utf8 ✓"), nil, ""},
 	}
 	backends := []struct {
 		name  string

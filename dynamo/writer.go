@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"strconv"
-	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
 	"github.com/batchutils/batchutils/internal/ddbsize"
+	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
 // writer is the batch.Sink of a Dispatcher: it measures requests made by
@@ -24,6 +23,7 @@ type writer[T any] struct {
 	cfg    Config
 	enc    *attributevalue.Encoder
 	limits batch.Limits
+	walk   bool // T may hold an interface or itself: checkValues each item
 }
 
 // JSON around one write request in the body.
@@ -91,8 +91,9 @@ func (w *writer[T]) marshal(item T) (map[string]types.AttributeValue, error) {
 			return nil, fmt.Errorf("%w: nil map", ErrInvalidItem)
 		}
 		return m, nil
-	case map[string]any:
-		if err := checkDynamic(m); err != nil {
+	}
+	if w.walk {
+		if err := checkValues(v); err != nil {
 			return nil, err
 		}
 	}
@@ -171,6 +172,9 @@ func checkKey(av types.AttributeValue, want KeyType, maxBytes int) error {
 	case *types.AttributeValueMemberS:
 		if want != String {
 			return fmt.Errorf("is S, the table wants %v", want)
+		}
+		if !utf8.ValidString(v.Value) {
+			return errors.New("is not valid UTF-8")
 		}
 		n = len(v.Value)
 	case *types.AttributeValueMemberN:
@@ -281,52 +285,46 @@ func keyString(av types.AttributeValue) string {
 	case *types.AttributeValueMemberB:
 		return string(v.Value)
 	case *types.AttributeValueMemberN:
-		return canonicalNumber(v.Value)
+		return ddbsize.CanonicalNumber(v.Value)
 	}
 	return ""
 }
 
-// canonicalNumber returns one spelling for each numeric value.
-func canonicalNumber(s string) string {
-	if isPlainInteger(s) {
-		return s
-	}
-	f, _, err := big.ParseFloat(s, 10, 256, big.ToNearestEven)
-	if err != nil {
-		return s
-	}
-	if f.Sign() == 0 {
-		return "0" // DynamoDB takes -0 for 0
-	}
-	return f.Text('g', -1)
-}
-
-// isPlainInteger reports whether s is an integer already in canonical form:
-// no leading zero, no plus sign, no "-0".
-func isPlainInteger(s string) bool {
-	d := strings.TrimPrefix(s, "-")
-	if d == "" || (d[0] == '0' && (len(d) > 1 || len(s) > 1)) {
-		return false
-	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// validateItem checks the values that DynamoDB refuses in any attribute:
-// numbers that are not numbers, empty sets, sets with duplicates, nesting
-// deeper than 32 levels.
+// validateItem checks the names and values that DynamoDB refuses in any
+// attribute, or that the SDK would change on the way: names that are empty,
+// too long or not UTF-8, numbers that are not numbers, strings that are not
+// UTF-8, nil binary values, empty sets, sets with duplicates, nesting deeper
+// than 32 levels.
 func validateItem(av map[string]types.AttributeValue) error {
 	for name, v := range av {
+		if err := checkName(name); err != nil {
+			return fmt.Errorf("%w: attribute name %q %w", ErrInvalidItem, name, err)
+		}
 		if err := validateValue(v, 1); err != nil {
 			return fmt.Errorf("%w: attribute %q: %w", ErrInvalidItem, name, err)
 		}
 	}
 	return nil
 }
+
+// checkName checks an attribute name of an item: 1 to 65,535 bytes of
+// UTF-8.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("is empty: DynamoDB wants at least one character")
+	case len(name) > ddbsize.MaxNameSize:
+		return fmt.Errorf("is %d bytes long, the most is %d", len(name), ddbsize.MaxNameSize)
+	case !utf8.ValidString(name):
+		return errNotUTF8
+	}
+	return nil
+}
+
+// errNotUTF8 says why a string is refused: the SDK would send U+FFFD in
+// place of each invalid byte, changing the data (and, in a key, merging two
+// keys into one).
+var errNotUTF8 = errors.New("is not valid UTF-8")
 
 func validateValue(av types.AttributeValue, depth int) error {
 	if isNil(av) {
@@ -337,9 +335,27 @@ func validateValue(av types.AttributeValue, depth int) error {
 		if _, err := ddbsize.NumberSize(v.Value); err != nil {
 			return err
 		}
+	case *types.AttributeValueMemberS:
+		if !utf8.ValidString(v.Value) {
+			return errNotUTF8
+		}
+	case *types.AttributeValueMemberB:
+		if v.Value == nil {
+			return errors.New("is a nil []byte: the SDK would send null")
+		}
 	case *types.AttributeValueMemberSS:
+		for i, e := range v.Value {
+			if !utf8.ValidString(e) {
+				return fmt.Errorf("[%d] %w", i, errNotUTF8)
+			}
+		}
 		return checkSet(v.Value, func(s string) string { return s })
 	case *types.AttributeValueMemberBS:
+		for i, e := range v.Value {
+			if e == nil {
+				return fmt.Errorf("[%d] is a nil []byte: the SDK would send null", i)
+			}
+		}
 		return checkSet(v.Value, func(b []byte) string { return string(b) })
 	case *types.AttributeValueMemberNS:
 		for _, n := range v.Value {
@@ -347,7 +363,7 @@ func validateValue(av types.AttributeValue, depth int) error {
 				return err
 			}
 		}
-		return checkSet(v.Value, canonicalNumber)
+		return checkSet(v.Value, ddbsize.CanonicalNumber)
 	case *types.AttributeValueMemberL:
 		if depth > ddbsize.MaxDepth {
 			return fmt.Errorf("nested deeper than %d levels", ddbsize.MaxDepth)
@@ -362,6 +378,9 @@ func validateValue(av types.AttributeValue, depth int) error {
 			return fmt.Errorf("nested deeper than %d levels", ddbsize.MaxDepth)
 		}
 		for k, e := range v.Value {
+			if !utf8.ValidString(k) {
+				return fmt.Errorf("name %q %w", k, errNotUTF8)
+			}
 			if err := validateValue(e, depth+1); err != nil {
 				return fmt.Errorf(".%s: %w", k, err)
 			}
@@ -370,7 +389,7 @@ func validateValue(av types.AttributeValue, depth int) error {
 		if !v.Value {
 			return errors.New("is NULL with the value false: DynamoDB takes only NULL true")
 		}
-	case *types.AttributeValueMemberS, *types.AttributeValueMemberB, *types.AttributeValueMemberBOOL:
+	case *types.AttributeValueMemberBOOL:
 	default:
 		return fmt.Errorf("has an unknown type %T", av)
 	}
@@ -406,8 +425,10 @@ func (w *writer[T]) Measure(r *request[T]) (string, int, error) {
 }
 
 // Write sends one BatchWriteItem call and returns the requests that
-// DynamoDB left unprocessed. Errors that no retry fixes (a validation error,
-// an unknown table, denied access) are marked batch.Permanent.
+// DynamoDB left unprocessed. Errors are classified by classify: those that
+// no retry fixes (a validation error, an unknown table, denied access, a
+// client that fails before it sends anything) are marked batch.Permanent or
+// batch.PermanentForAll, throttling batch.Throttle.
 func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcome, error) {
 	wrs := make([]types.WriteRequest, len(reqs))
 	for i, r := range reqs {
@@ -417,19 +438,12 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcom
 			wrs[i].PutRequest = &types.PutRequest{Item: r.av}
 		}
 	}
+	probe := &sendProbe{}
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
-	})
+	}, probe.option, noThrottleRetries)
 	if err != nil {
-		switch errorScope(err) {
-		case scopeItems:
-			return batch.Outcome{}, batch.Permanent(err)
-		case scopeRequest:
-			return batch.Outcome{}, batch.PermanentForAll(err)
-		case scopeThrottle:
-			return batch.Outcome{}, batch.Throttle(err)
-		}
-		return batch.Outcome{}, err
+		return batch.Outcome{}, classify(ctx, err, probe)
 	}
 	left := out.UnprocessedItems[w.cfg.Table]
 	if len(left) == 0 {
@@ -478,29 +492,9 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 	return av[name]
 }
 
-// What an error says of a request, for retrying it.
-const (
-	scopeRetry    = iota // worth another try: 5xx, network, decoding, retry quota
-	scopeThrottle        // worth another try, more slowly: the table or account is over its capacity
-	scopeItems           // refused for what some item holds: no retry, but the others may pass
-	scopeRequest         // refused whatever the items: no retry, no split
-)
-
-// errorScope classifies an error returned by BatchWriteItem.
-func errorScope(err error) int {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return scopeRetry
-	}
-	switch ae.ErrorCode() {
-	case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded":
-		return scopeThrottle
-	case "ValidationException", "SerializationException", "ItemCollectionSizeLimitExceededException":
-		return scopeItems
-	case "ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException",
-		"InvalidSignatureException", "MissingAuthenticationTokenException", "IncompleteSignature",
-		"ExpiredTokenException", "InvalidClientTokenId":
-		return scopeRequest
-	}
-	return scopeRetry
+// noThrottleRetries is a functional option of BatchWriteItem: the SDK does
+// not retry a throttled call, so that the dispatcher sees it at once and
+// slows every writer down (see internal/sdkretry).
+func noThrottleRetries(o *dynamodb.Options) {
+	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }

@@ -139,8 +139,9 @@ type FaultProxyConfig struct {
 
 // FaultProxy is an HTTP server on 127.0.0.1 in front of a DynamoDB endpoint
 // (a local server, or an in-process handler) that injects faults into
-// BatchWriteItem calls, chosen by script or by seeded random draw. Every
-// other operation is passed through untouched. Point a client at URL, for
+// BatchWriteItem calls, chosen by script or by seeded random draw. In front of
+// a Kinesis endpoint, it injects them into PutRecords calls in the same way
+// (see faults_kinesis.go). Every other operation is passed through untouched. Point a client at URL, for
 // example with NewDynamoDBClientWith.
 //
 // Its methods are safe for concurrent use. It is closed when the test that
@@ -386,6 +387,9 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, "testutil: FaultProxy: reading the request: "+err.Error(), http.StatusBadRequest)
 		return
+	}
+	if r.Header.Get("X-Amz-Target") == kinPutRecordsTarget && p.serveKinesis(w, r, body) {
+		return // Kinesis PutRecords: faults_kinesis.go
 	}
 	var call *fltBatchWrite
 	if r.Header.Get("X-Amz-Target") == fltBatchWriteTarget {

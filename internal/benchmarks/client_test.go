@@ -52,7 +52,8 @@ const maxIdleConns = 32
 // fake static credentials and the SDK's standard retryer (3 attempts): the
 // one client all three contenders use. Its HTTP transport is the SDK's default
 // one with more idle connections; close them with the returned function.
-func newClient(endpoint string) (*dynamodb.Client, func()) {
+// optFns change the options further, as in dynamodb.New.
+func newClient(endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, func()) {
 	tr := awshttp.NewBuildableClient().GetTransport()
 	tr.MaxIdleConns = 2 * maxIdleConns
 	tr.MaxIdleConnsPerHost = maxIdleConns
@@ -64,6 +65,6 @@ func newClient(endpoint string) (*dynamodb.Client, func()) {
 		}),
 		HTTPClient:       &http.Client{Transport: tr},
 		RetryMaxAttempts: 3,
-	})
+	}, optFns...)
 	return client, tr.CloseIdleConnections
 }

@@ -5,7 +5,10 @@
 //
 // It is a module of its own, so that the peers never enter the library's
 // go.mod. FakeDynamoDB, an in-process DynamoDB endpoint that answers at once,
-// keeps the server's cost out of what is measured; the benchmarks are in the
-// _test.go files, bench.sh runs them for benchstat (make bench), and
-// cmd/perftable turns the output into the tables of docs/performance.md.
+// keeps the server's cost out of what is measured, and can push back the ways
+// a real table does (Throttling: a random fraction, a capacity, hot keys);
+// the benchmarks are in the _test.go files, bench.sh runs them for benchstat
+// (make bench), cmd/perftable turns the output into the tables of
+// docs/performance.md, and cmd/rateplot draws a throttled run's rate over
+// time.
 package benchmarks

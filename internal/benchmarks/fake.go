@@ -31,8 +31,10 @@ const (
 // same key, a key attribute present in every request), answering a violation
 // with a ValidationException as DynamoDB does. Every UnprocessedEvery-th write
 // request it receives (counted over all calls, retries included) is returned
-// in UnprocessedItems instead of being accepted. DescribeTable is answered
-// for any table, with KeyAttr as its partition key.
+// in UnprocessedItems instead of being accepted. Throttling adds the ways a
+// real table pushes back (see Throttling), and Timeline says what was
+// accepted over time. DescribeTable is answered for any table, with KeyAttr
+// as its partition key.
 //
 // All fields must be set before the first request. Its methods are safe for
 // concurrent use.
@@ -45,16 +47,27 @@ type FakeDynamoDB struct {
 	// Delay, if positive, is how long each BatchWriteItem call waits
 	// before answering: a slow backend.
 	Delay time.Duration
+	// Throttling says how the endpoint pushes back; the zero value never
+	// throttles.
+	Throttling Throttling
+	// TimelineBucket is the width of the buckets of Timeline. 0: 50 ms.
+	TimelineBucket time.Duration
+
+	now func() time.Time // the clock; nil: time.Now
 
 	calls       atomic.Int64 // BatchWriteItem calls
 	requests    atomic.Int64 // write requests received, retries included
 	accepted    atomic.Int64 // write requests accepted
 	unprocessed atomic.Int64 // write requests returned unprocessed
 	errors      atomic.Int64 // calls answered with an error
+	throttled   atomic.Int64 // calls refused with ProvisionedThroughputExceededException
 	cpu         atomic.Int64 // nanoseconds of CPU time spent in handlers
 
 	mu       sync.Mutex
 	firstErr string // the first error answered, for the benchmark to report
+
+	tmu sync.Mutex
+	ts  throttleState
 }
 
 // FakeStats counts what a FakeDynamoDB received.
@@ -63,7 +76,8 @@ type FakeStats struct {
 	Requests    int64 // write requests received, retries included
 	Accepted    int64 // write requests accepted
 	Unprocessed int64 // write requests returned in UnprocessedItems
-	Errors      int64 // calls refused with an error
+	Errors      int64 // calls refused with an error, throttling aside
+	Throttled   int64 // calls refused whole over capacity (ProvisionedThroughputExceededException)
 	FirstError  string
 	// CPU is the CPU time the handlers used from the moment the request body
 	// was read to the moment the answer was written (Linux only; 0
@@ -82,6 +96,7 @@ func (f *FakeDynamoDB) Stats() FakeStats {
 		Accepted:    f.accepted.Load(),
 		Unprocessed: f.unprocessed.Load(),
 		Errors:      f.errors.Load(),
+		Throttled:   f.throttled.Load(),
 		FirstError:  first,
 		CPU:         time.Duration(f.cpu.Load()),
 	}
@@ -144,6 +159,11 @@ type writeRequest struct {
 }
 
 var allProcessed = []byte(`{"UnprocessedItems":{}}`)
+
+// overCapacity is DynamoDB's answer to a call over the table's capacity.
+var overCapacity = []byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",` +
+	`"message":"The level of configured provisioned throughput for the table was exceeded. ` +
+	`Consider increasing your provisioning level with the UpdateTable API."}`)
 
 func (f *FakeDynamoDB) batchWriteItem(w http.ResponseWriter, body []byte) {
 	f.calls.Add(1)
@@ -234,11 +254,20 @@ func (f *FakeDynamoDB) batchWriteItem(w http.ResponseWriter, body []byte) {
 	}
 	// Every check passed: now decide which requests are left, and write
 	// them back grouped by table, as they came.
+	left := make([]bool, len(reqs))
+	for i := range reqs {
+		n := f.requests.Add(1)
+		left[i] = f.UnprocessedEvery > 0 && n%int64(f.UnprocessedEvery) == 0
+	}
+	if f.throttle(reqs, left) {
+		f.throttled.Add(1)
+		f.reply(w, http.StatusBadRequest, overCapacity)
+		return
+	}
 	var out []byte
 	nLeft, table := 0, -1
-	for _, r := range reqs {
-		i := f.requests.Add(1)
-		if f.UnprocessedEvery <= 0 || i%int64(f.UnprocessedEvery) != 0 {
+	for i, r := range reqs {
+		if !left[i] {
 			f.accepted.Add(1)
 			continue
 		}

@@ -77,9 +77,11 @@ func Sizes(item map[string]types.AttributeValue) (size, jsonSize int) {
 }
 
 // SizesChecked is Sizes, and also tells, in the same walk, whether the item
-// is plain: false when it holds anything DynamoDB may refuse (a number
-// NumberSize rejects, a nil or unknown value, NULL false, an empty set,
-// nesting deeper than MaxDepth) or that needs a closer look (a set of two or more elements,
+// is plain: false when it holds anything DynamoDB may refuse or the SDK
+// would change (a number NumberSize rejects, a nil or unknown value, NULL
+// false, a nil binary value or set element, an empty set, a string or name
+// that is not valid UTF-8, an attribute name that is empty or longer than
+// MaxNameSize, nesting deeper than MaxDepth) or that needs a closer look (a set of two or more elements,
 // which DynamoDB refuses if two are equal). A caller validates only the items
 // that are not plain.
 func SizesChecked(item map[string]types.AttributeValue) (size, jsonSize int, plain bool) {
@@ -90,6 +92,11 @@ func SizesChecked(item map[string]types.AttributeValue) (size, jsonSize int, pla
 
 // MaxDepth is the deepest nesting of Lists and Maps DynamoDB accepts.
 const MaxDepth = 32
+
+// MaxNameSize is the longest attribute name DynamoDB accepts, in bytes:
+// names are "at least one character long and less than 64 KB" (Developer
+// Guide, "Supported data types and naming rules").
+const MaxNameSize = 65535
 
 // walker walks an item once for its sizes.
 type walker struct {
@@ -104,10 +111,13 @@ func (w *walker) mapSizes(m map[string]types.AttributeValue) (size, js int) {
 	withJSON := w.json
 	js = jsonObject
 	for name, av := range m {
+		if w.depth == 0 && (len(name) == 0 || len(name) > MaxNameSize) {
+			w.odd = true // an item's attribute names are 1 to 65,535 bytes
+		}
 		s, j := w.attrSizes(av)
 		size += len(name) + s
 		if withJSON {
-			js += escapedLen(name) + jsonColon + j + jsonComma
+			js += w.escapedLen(name) + jsonColon + j + jsonComma
 		}
 	}
 	if withJSON && len(m) > 0 {
@@ -127,7 +137,7 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 			return 0, 0
 		}
 		if withJSON {
-			js = jsonScalar + escapedLen(v.Value)
+			js = jsonScalar + w.escapedLen(v.Value)
 		}
 		return len(v.Value), js
 
@@ -145,6 +155,9 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 		if v == nil {
 			w.odd = true
 			return 0, 0
+		}
+		if v.Value == nil {
+			w.odd = true // the SDK sends null, which DynamoDB refuses
 		}
 		return len(v.Value), jsonScalar + blobLen(v.Value)
 
@@ -170,9 +183,11 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 			w.odd = true
 			return 0, 0
 		}
-		size, js = docOverhead, jsonDoc
-		w.enter()
+		if !w.enter() {
+			return 0, 0
+		}
 		defer w.leave()
+		size, js = docOverhead, jsonDoc
 		for _, e := range v.Value {
 			s, j := w.attrSizes(e)
 			size += elemOverhead + s
@@ -186,7 +201,9 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 			w.odd = true
 			return 0, 0
 		}
-		w.enter()
+		if !w.enter() {
+			return 0, 0
+		}
 		s, j := w.mapSizes(v.Value)
 		w.leave()
 		// mapSizes counted the map's braces as an item's; jsonDoc has them.
@@ -202,7 +219,7 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 		for _, e := range v.Value {
 			size += len(e)
 			if withJSON {
-				js += escapedLen(e)
+				js += w.escapedLen(e)
 			}
 		}
 		return size, js
@@ -230,6 +247,9 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 		w.checkSet(len(v.Value))
 		js = jsonSet + commas(len(v.Value))
 		for _, e := range v.Value {
+			if e == nil {
+				w.odd = true // sent as null
+			}
 			size += len(e)
 			js += blobLen(e)
 		}
@@ -241,11 +261,29 @@ func (w *walker) attrSizes(av types.AttributeValue) (size, js int) {
 	return 0, 0
 }
 
-func (w *walker) enter() {
+// enter enters a List or Map. Past MaxDepth it notes the item as odd and
+// returns false: the caller does not go deeper, so that a value that contains
+// itself is not walked for ever.
+func (w *walker) enter() bool {
+	if w.depth >= MaxDepth+1 {
+		w.odd = true
+		return false
+	}
 	w.depth++
 	if w.depth > MaxDepth {
 		w.odd = true
 	}
+	return true
+}
+
+// escapedLen is the package's escapedLen; a string that is not valid UTF-8
+// makes the item odd: the SDK would send U+FFFD in place of each bad byte.
+func (w *walker) escapedLen(s string) int {
+	n, valid := escapedLenValid(s)
+	if !valid {
+		w.odd = true
+	}
+	return n
 }
 
 func (w *walker) leave() { w.depth-- }

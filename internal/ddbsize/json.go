@@ -45,7 +45,14 @@ const (
 // aws-sdk-go-v2, quotes included, taking the larger figure where its two
 // encoders differ.
 func escapedLen(s string) int {
-	n := len(`""`) + len(s)
+	n, _ := escapedLenValid(s)
+	return n
+}
+
+// escapedLenValid is escapedLen, and also reports whether s is valid UTF-8.
+func escapedLenValid(s string) (n int, valid bool) {
+	n = len(`""`) + len(s)
+	valid = true
 	i := 0
 	for i < len(s) {
 		// Skip plain ASCII 8 bytes at a time: read them as a little-endian
@@ -73,12 +80,13 @@ func escapedLen(s string) int {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			n += invalidExtra
+			valid = false
 		case r == '\u2028' || r == '\u2029':
 			n += separatorExtra
 		}
 		i += size
 	}
-	return n
+	return n, valid
 }
 
 // hasLess reports (as nonzero) whether a byte of w is below c; c <= 0x80.

@@ -22,10 +22,12 @@
 // is neither created nor deleted, the records stay in it, and only this
 // run's records (their ids share a prefix) are counted.
 //
-// Then, when $BATCHUTILS_SQS_ENDPOINT is set (internal/moto/run.sh sets it;
-// `make demo` runs both servers), it sends -sqs-n messages (default 1,000)
-// to a new local SQS queue through sqsbatch.Dispatcher, with their own
-// progress line, receives them back meanwhile and deletes the queue (sqs.go).
+// With $BATCHUTILS_KINESIS_ENDPOINT set, as `make demo` does, it then puts
+// the same records into a local Kinesis stream (kinesis.go).
+// With $BATCHUTILS_SQS_ENDPOINT set (internal/moto/run.sh sets it, and
+// `make demo` runs it), it then sends -sqs-n messages (default 1,000) to a
+// new local SQS queue through sqsbatch.Dispatcher, with their own progress
+// line, receives them back meanwhile and deletes the queue (sqs.go).
 //
 // Ctrl-C stops the writing; the dispatcher is given 5 seconds to write what
 // it holds, the outcome is reported, and the table the run created is
@@ -122,7 +124,11 @@ type options struct {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	status := run(os.Args[1:], os.Stdout, os.Stderr)
+	if status == exitOK {
+		status = runKinesis(os.Args[1:], os.Stdout, os.Stderr) // kinesis.go
+	}
+	os.Exit(status)
 }
 
 // run is the whole program; it returns the exit status.

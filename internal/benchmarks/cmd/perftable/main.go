@@ -4,13 +4,17 @@
 //
 // Usage:
 //
-//	go run ./cmd/perftable < ../../bench.txt
+//	go run ./cmd/perftable [-before before.txt] < ../../bench.txt
+//
+// -before names the output of an earlier run (the core before a change), to
+// which the goals of issue 10 compare ours' throughput under throttling.
 //
 // benchstat gives the confidence intervals; this gives the ratios.
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -209,16 +213,31 @@ func sortKey(name string) string {
 }
 
 func main() {
+	beforePath := flag.String("before", "", "output of an earlier run, for the goals that compare with it")
+	flag.Parse()
 	r, err := parse(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "perftable:", err)
 		os.Exit(1)
+	}
+	var before results
+	if *beforePath != "" {
+		f, err := os.Open(*beforePath)
+		if err == nil {
+			before, err = parse(f)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "perftable:", err)
+			os.Exit(1)
+		}
 	}
 	w := bufio.NewWriter(os.Stdout)
 	endToEnd(w, r, "End to end, fake endpoint (100,000 items per op; guregu with unprocessed items: 100; CPU is the client's, the fake server's handlers taken out):",
 		"BenchmarkFake", []string{"unprocessed=0%", "unprocessed=10%"}, "cli-cpu-ns/item")
 	endToEnd(w, r, "End to end, local dynalite (20,000 items per op; CPU is the client's, dynalite being another process):",
 		"BenchmarkDynalite", []string{""}, "cpu-ns/item")
+	throttle(w, r, before)
 	core(w, r)
 	heap(w, r)
 	if err := w.Flush(); err != nil {

@@ -1,0 +1,354 @@
+package kinesisbatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/sdkretry"
+)
+
+// record is one record on its way: the caller's item and what was made of it
+// once, at Put.
+type record[T any] struct {
+	item  T
+	entry types.PutRecordsRequestEntry // what is sent
+	key   string                       // the ordering key: the partition key with Ordered, else ""
+	size  int                          // data plus partition key, in bytes
+	err   error                        // why the item is refused
+	// last is the service's answer the last time the record was sent back
+	// for a retry; set by Write, read once the core reports the record.
+	last *RecordError
+}
+
+// cause returns err, the core's reason for failing r, with the service's
+// last answer added when the retry policy gave up on a record that was
+// still being throttled or failing internally.
+func (r *record[T]) cause(err error) error {
+	if r.last != nil && errors.Is(err, batch.ErrUnprocessed) {
+		return fmt.Errorf("%w (last answer: %w)", err, r.last)
+	}
+	return err
+}
+
+// writer is the batch.Sink of a Dispatcher: it measures records made by
+// prepare and writes them with PutRecords.
+type writer[T any] struct {
+	client  Client
+	stream  string
+	arn     bool
+	ordered bool
+	limits  batch.Limits
+}
+
+func newWriter[T any](client Client, cfg Config) *writer[T] {
+	return &writer[T]{
+		client:  client,
+		stream:  cfg.Stream,
+		arn:     strings.HasPrefix(cfg.Stream, "arn:"),
+		ordered: cfg.Ordered,
+		limits: batch.Limits{
+			MaxItems:      MaxBatchRecords,
+			MaxItemBytes:  cfg.MaxRecordBytes,
+			MaxBatchBytes: cfg.MaxRequestBytes,
+			InOrder:       false, // PutRecords does not keep order within a call
+		},
+	}
+}
+
+// prepare encodes item once and checks it: the record it returns carries
+// the entry that is measured and sent, or the reason it is refused.
+func (w *writer[T]) prepare(item T) *record[T] {
+	r := &record[T]{item: item}
+	data, pk, hk, err := encode(item)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	random := pk == ""
+	if random {
+		pk = RandomPartitionKey()
+	} else if err := checkPartitionKey(pk); err != nil {
+		r.err = err
+		return r
+	}
+	if hk != "" {
+		if err := checkExplicitHashKey(hk); err != nil {
+			r.err = err
+			return r
+		}
+		r.entry.ExplicitHashKey = aws.String(hk)
+	}
+	r.size = len(data) + len(pk)
+	if r.size > w.limits.MaxItemBytes {
+		r.err = fmt.Errorf("%w: %d bytes of data and partition key, the most is %d (Config.MaxRecordBytes)",
+			batch.ErrItemTooLarge, r.size, w.limits.MaxItemBytes)
+		return r
+	}
+	if data == nil {
+		data = []byte{} // the SDK refuses a nil Data
+	}
+	r.entry.Data = data
+	r.entry.PartitionKey = aws.String(pk)
+	if w.ordered && !random {
+		r.key = pk
+	}
+	return r
+}
+
+// encode returns an item's data, partition key ("" for a random one) and
+// explicit hash key.
+func encode[T any](item T) (data []byte, pk, hk string, err error) {
+	switch v := any(item).(type) {
+	case Record:
+		return v.Data, v.PartitionKey, v.ExplicitHashKey, nil
+	case *Record:
+		if v == nil {
+			return nil, "", "", fmt.Errorf("%w: nil *Record", ErrInvalidRecord)
+		}
+		return v.Data, v.PartitionKey, v.ExplicitHashKey, nil
+	case []byte:
+		return v, "", "", nil
+	case string:
+		return []byte(v), "", "", nil
+	}
+	v := any(item)
+	if rv := reflect.ValueOf(v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return nil, "", "", fmt.Errorf("%w: a nil %T", ErrInvalidRecord, v)
+	}
+	if k, ok := v.(PartitionKeyer); ok {
+		if pk = k.KinesisPartitionKey(); pk == "" {
+			return nil, "", "", fmt.Errorf("%w: %T.KinesisPartitionKey returned \"\"", ErrInvalidPartitionKey, v)
+		}
+	}
+	if data, err = json.Marshal(v); err != nil {
+		return nil, "", "", fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	return data, pk, "", nil
+}
+
+// RandomPartitionKey returns the key given to a record without one: 16
+// hexadecimal digits from math/rand/v2's generator, so that such records
+// spread evenly over the shards (Kinesis hashes keys with MD5). It is not a
+// secret and not unique: it only picks a shard. It counts in the record's
+// size (16 bytes) and stays with the record through its retries.
+func RandomPartitionKey() string {
+	var b [16]byte
+	const hexDigits = "0123456789abcdef"
+	x := rand.Uint64()
+	for i := range b {
+		b[i] = hexDigits[x&0xf]
+		x >>= 4
+	}
+	return string(b[:])
+}
+
+// checkPartitionKey checks a given partition key: valid UTF-8, and 1 to 256
+// characters as Kinesis counts them (UTF-16 code units).
+func checkPartitionKey(pk string) error {
+	if !utf8.ValidString(pk) {
+		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidPartitionKey, pk)
+	}
+	n := 0
+	for _, c := range pk {
+		n++
+		if c >= 0x10000 {
+			n++ // a surrogate pair
+		}
+	}
+	if n > MaxPartitionKeyLength {
+		return fmt.Errorf("%w: %d characters (UTF-16 code units), the most is %d", ErrInvalidPartitionKey, n, MaxPartitionKeyLength)
+	}
+	return nil
+}
+
+// maxHashKey is 2^128-1, the largest explicit hash key.
+const maxHashKey = "340282366920938463463374607431768211455"
+
+// checkExplicitHashKey checks that hk is a decimal integer from 0 to
+// 2^128-1 without leading zeros, as Kinesis wants it.
+func checkExplicitHashKey(hk string) error {
+	for i := 0; i < len(hk); i++ {
+		if hk[i] < '0' || hk[i] > '9' {
+			return fmt.Errorf("%w: %q is not a decimal integer", ErrInvalidExplicitHashKey, hk)
+		}
+	}
+	switch {
+	case len(hk) > 1 && hk[0] == '0':
+		return fmt.Errorf("%w: %q has a leading zero", ErrInvalidExplicitHashKey, hk)
+	case len(hk) > len(maxHashKey) || len(hk) == len(maxHashKey) && hk > maxHashKey:
+		return fmt.Errorf("%w: %q is more than 2^128-1", ErrInvalidExplicitHashKey, hk)
+	}
+	return nil
+}
+
+// Limits returns PutRecords' limits: 500 records, each of at most
+// Config.MaxRecordBytes, at most Config.MaxRequestBytes in all, and no
+// order within a call.
+func (w *writer[T]) Limits() batch.Limits { return w.limits }
+
+// Measure returns what prepare found.
+func (w *writer[T]) Measure(r *record[T]) (string, int, error) {
+	return r.key, r.size, r.err
+}
+
+// Per-record error codes of PutRecords.
+const (
+	codeThroughputExceeded = "ProvisionedThroughputExceededException"
+	codeInternalFailure    = "InternalFailure"
+)
+
+// Write sends one PutRecords call and maps its answer, record by record, to
+// an Outcome: a record with ProvisionedThroughputExceededException or
+// InternalFailure is retried (the first is a throttle), one with another
+// code fails with a *RecordError. An error of the whole call is classified
+// by errorScope.
+func (w *writer[T]) Write(ctx context.Context, recs []*record[T]) (batch.Outcome, error) {
+	entries := make([]types.PutRecordsRequestEntry, len(recs))
+	for i, r := range recs {
+		entries[i] = r.entry
+	}
+	in := &kinesis.PutRecordsInput{Records: entries}
+	if w.arn {
+		in.StreamARN = aws.String(w.stream)
+	} else {
+		in.StreamName = aws.String(w.stream)
+	}
+	var probe sendProbe
+	out, err := w.client.PutRecords(ctx, in, probe.option, noThrottleRetries)
+	if err != nil {
+		switch errorScope(err, &probe) {
+		case scopeItems:
+			return batch.Outcome{}, batch.Permanent(err)
+		case scopeRequest:
+			return batch.Outcome{}, batch.PermanentForAll(err)
+		case scopeThrottle:
+			return batch.Outcome{}, batch.Throttle(err)
+		}
+		return batch.Outcome{}, err
+	}
+	if len(out.Records) != len(recs) {
+		// Which records went in is unknown: sending all again may
+		// duplicate some, losing none.
+		return batch.Outcome{}, fmt.Errorf("kinesisbatch: PutRecords answered %d results for %d records", len(out.Records), len(recs))
+	}
+	var o batch.Outcome
+	for i, res := range out.Records {
+		code := aws.ToString(res.ErrorCode)
+		if code == "" {
+			continue
+		}
+		e := &RecordError{Code: code, Message: aws.ToString(res.ErrorMessage)}
+		switch code {
+		case codeThroughputExceeded, "KMSThrottlingException":
+			o.Throttled = true
+			fallthrough
+		case codeInternalFailure, "InternalFailureException", "ServiceUnavailable":
+			recs[i].last = e
+			o.Retry = append(o.Retry, i)
+		default:
+			o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
+		}
+	}
+	return o, nil
+}
+
+// sendProbe tells an error that the client raised before the call was
+// signed (no credentials, a signing error, an endpoint it cannot resolve)
+// from one on the wire or from the service. Its option adds a step after
+// signing to the call's middleware stack; a Client that ignores options (a
+// test double) leaves applied false, and its errors are classified by their
+// own types.
+type sendProbe struct {
+	applied bool // the option was applied to the call
+	signed  bool // an attempt got past signing
+}
+
+func (p *sendProbe) option(o *kinesis.Options) {
+	p.applied = true
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		mark := middleware.FinalizeMiddlewareFunc("kinesisbatch.Signed", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			p.signed = true
+			return next.HandleFinalize(ctx, in)
+		})
+		if err := s.Finalize.Insert(mark, "Signing", middleware.After); err != nil {
+			return s.Finalize.Add(mark, middleware.After)
+		}
+		return nil
+	})
+}
+
+// What an error says of a call, for retrying it.
+const (
+	scopeRetry    = iota // worth another try: 5xx, network, a garbled answer
+	scopeThrottle        // worth another try, more slowly: the stream or account is over its limits
+	scopeItems           // refused for what some record holds: no retry, but the others may pass
+	scopeRequest         // refused whatever the records: no retry, no split
+)
+
+// errorScope classifies an error returned by PutRecords. Codes are those of
+// the Kinesis API reference (PutRecords' errors, and the common errors of
+// every AWS API).
+func errorScope(err error, probe *sendProbe) int {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return scopeRetry // the core stops when its own context ends
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "ProvisionedThroughputExceededException", "ThrottlingException", "KMSThrottlingException",
+			"LimitExceededException", "RequestLimitExceeded", "TooManyRequestsException":
+			return scopeThrottle
+		case "InvalidArgumentException", "ValidationException", "SerializationException":
+			return scopeItems
+		case "ResourceNotFoundException", "AccessDeniedException",
+			"KMSDisabledException", "KMSNotFoundException", "KMSAccessDeniedException",
+			"KMSInvalidStateException", "KMSOptInRequired",
+			"UnrecognizedClientException", "InvalidSignatureException", "MissingAuthenticationTokenException",
+			"IncompleteSignature", "IncompleteSignatureException", "ExpiredTokenException",
+			"InvalidClientTokenId", "UnknownOperationException":
+			return scopeRequest
+		}
+		return scopeRetry
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		if re.HTTPStatusCode() == 413 {
+			return scopeItems // the body is too large for the server
+		}
+		return scopeRetry
+	}
+	var se *smithyhttp.RequestSendError
+	if errors.As(err, &se) {
+		return scopeRetry // the network
+	}
+	var inv smithy.InvalidParamsError
+	if errors.As(err, &inv) {
+		return scopeItems
+	}
+	if probe.applied && !probe.signed {
+		return scopeRequest // raised in the client before sending: credentials, signing, endpoint
+	}
+	return scopeRetry
+}
+
+// noThrottleRetries is a functional option of PutRecords: the SDK does not
+// retry a throttled call, so that the dispatcher sees it at once and slows
+// every writer down (see internal/sdkretry).
+func noThrottleRetries(o *kinesis.Options) {
+	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
+}
