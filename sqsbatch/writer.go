@@ -15,7 +15,15 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/sdkretry"
 )
+
+// noThrottleRetries is a functional option of SendMessageBatch: the SDK does
+// not retry a throttled call, so that the dispatcher sees it at once and
+// slows every writer down (see internal/sdkretry).
+func noThrottleRetries(o *sqs.Options) {
+	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
+}
 
 // writer is the batch.Sink of a Dispatcher: it measures messages made by
 // prepare and sends them with SendMessageBatch.
@@ -66,7 +74,7 @@ func (w *writer[T]) Write(ctx context.Context, msgs []*message[T]) (batch.Outcom
 	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
 		QueueUrl: &w.queueURL,
 		Entries:  entries,
-	})
+	}, noThrottleRetries)
 	if err != nil {
 		switch errorScope(err) {
 		case scopeItems:

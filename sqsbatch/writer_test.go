@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/batchutils/batchutils/batch"
@@ -19,14 +21,36 @@ import (
 
 // answerClient answers every call with out and err.
 type answerClient struct {
-	out *sqs.SendMessageBatchOutput
-	err error
-	got *sqs.SendMessageBatchInput
+	out  *sqs.SendMessageBatchOutput
+	err  error
+	got  *sqs.SendMessageBatchInput
+	opts []func(*sqs.Options)
 }
 
-func (c *answerClient) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	c.got = in
+func (c *answerClient) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	c.got, c.opts = in, opts
 	return c.out, c.err
+}
+
+// TestWriteKeepsTheSDKFromRetryingThrottles checks that the options Write
+// passes make the SDK's retryer return a throttled call at once, so that
+// the dispatcher's rate control sees it.
+func TestWriteKeepsTheSDKFromRetryingThrottles(t *testing.T) {
+	c := &answerClient{out: &sqs.SendMessageBatchOutput{Successful: ok("0")}}
+	w := &writer[Message]{client: c, queueURL: "http://127.0.0.1:1/1/q", maxBytes: MaxMessageBytes}
+	if _, err := w.Write(t.Context(), msgs(t, w, "")); err != nil {
+		t.Fatal(err)
+	}
+	o := sqs.Options{Retryer: retry.NewStandard()}
+	for _, fn := range c.opts {
+		fn(&o)
+	}
+	if o.Retryer.IsErrorRetryable(&types.RequestThrottled{}) {
+		t.Error("the SDK would retry RequestThrottled itself")
+	}
+	if !o.Retryer.IsErrorRetryable(&smithyhttp.RequestSendError{Err: errors.New("connection reset")}) {
+		t.Error("the SDK would no longer retry a failed send")
+	}
 }
 
 func ok(ids ...string) []types.SendMessageBatchResultEntry {
