@@ -12,7 +12,10 @@ PKGS ?= ./...
 # that follows it, so they nest: RUN_SERVERS starts them all.
 RUN_DYNALITE ?= bash internal/dynalite/run.sh
 RUN_KINESALITE ?= bash internal/kinesalite/run.sh
-RUN_SERVERS ?= $(RUN_DYNALITE) $(RUN_KINESALITE)
+# moto_server (SQS) is a Python package the script does not install: where it
+# is missing, the script says to pip install "moto[server]".
+RUN_MOTO ?= bash internal/moto/run.sh
+RUN_SERVERS ?= $(RUN_DYNALITE) $(RUN_KINESALITE) $(RUN_MOTO)
 
 TESTFLAGS ?= -race -count=1 -timeout 20m
 BENCHFLAGS ?= -run='^$$' -bench=. -benchmem -count=6

@@ -24,6 +24,10 @@
 //
 // With $BATCHUTILS_KINESIS_ENDPOINT set, as `make demo` does, it then puts
 // the same records into a local Kinesis stream (kinesis.go).
+// With $BATCHUTILS_SQS_ENDPOINT set (internal/moto/run.sh sets it, and
+// `make demo` runs it), it then sends -sqs-n messages (default 1,000) to a
+// new local SQS queue through sqsbatch.Dispatcher, with their own progress
+// line, receives them back meanwhile and deletes the queue (sqs.go).
 //
 // Ctrl-C stops the writing; the dispatcher is given 5 seconds to write what
 // it holds, the outcome is reported, and the table the run created is
@@ -116,6 +120,7 @@ type options struct {
 	region      string
 	table       string
 	verbose     bool
+	sqsN        int // messages for the SQS section (sqs.go)
 }
 
 func main() {
@@ -233,6 +238,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "FAIL")
 		return status
 	}
+	if status := runSQS(ctx, opts, stdout, stderr); status != exitOK {
+		return status
+	}
 	fmt.Fprintln(stdout, "ok")
 	return exitOK
 }
@@ -249,6 +257,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.region, "region", "", "AWS region (default $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1)")
 	fs.StringVar(&o.table, "table", "", "write into this existing table (partition key: string \"id\", no sort key)\ninstead of creating one and deleting it at the end")
 	fs.BoolVar(&o.verbose, "v", false, "log the dispatcher's retries and failures to stderr")
+	fs.IntVar(&o.sqsN, "sqs-n", 1_000, "messages to send to a local SQS queue after the table (0: none; needs $"+sqsEndpointEnv+")")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: demo [flags]
 
@@ -484,6 +493,11 @@ type progress struct {
 // redrawn in place 4 times a second on a terminal, one line every 2 seconds
 // elsewhere. The rate is that of the last second or so.
 func startProgress(w io.Writer, stats func() batch.Stats, total int, start time.Time) *progress {
+	return startProgressOf(w, "written", "records", stats, total, start)
+}
+
+// startProgressOf is startProgress with other words: "VERB N of M NOUN".
+func startProgressOf(w io.Writer, verb, noun string, stats func() batch.Stats, total int, start time.Time) *progress {
 	p := &progress{done: make(chan struct{})}
 	tty := isTerminal(w)
 	every := progressLogEvery
@@ -512,9 +526,9 @@ func startProgress(w io.Writer, stats func() batch.Stats, total int, start time.
 			if final {
 				rate = float64(written) / now.Sub(start).Seconds()
 			}
-			line := fmt.Sprintf("written %s of %s records (%3d%%)  %s records/s  %v",
-				thousands(written), thousands(int64(total)), written*100/int64(total),
-				thousands(int64(rate)), now.Sub(start).Round(100*time.Millisecond))
+			line := fmt.Sprintf("%s %s of %s %s (%3d%%)  %s %s/s  %v", verb,
+				thousands(written), thousands(int64(total)), noun, written*100/int64(total),
+				thousands(int64(rate)), noun, now.Sub(start).Round(100*time.Millisecond))
 			switch {
 			case tty:
 				fmt.Fprintf(w, "\r%-78s", line)

@@ -1,0 +1,242 @@
+package sqsbatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/sdkretry"
+)
+
+// noThrottleRetries is a functional option of SendMessageBatch: the SDK does
+// not retry a throttled call, so that the dispatcher sees it at once and
+// slows every writer down (see internal/sdkretry).
+func noThrottleRetries(o *sqs.Options) {
+	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
+}
+
+// writer is the batch.Sink of a Dispatcher: it measures messages made by
+// prepare and sends them with SendMessageBatch.
+type writer[T any] struct {
+	client   Client
+	queueURL string
+	fifo     bool
+	cbd      bool // content-based deduplication
+	maxBytes int
+	limits   batch.Limits
+}
+
+// entryIDs are the entry ids of a call: an entry's index in the batch, so
+// that they are unique in the call, short, and map back without a lookup.
+var entryIDs = func() (ids [MaxBatchEntries]string) {
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+	}
+	return ids
+}()
+
+// Limits returns SendMessageBatch's limits: 10 entries, each message at
+// most Config.MaxMessageBytes and the call at most MaxBatchBytes, by SQS's
+// count. On a FIFO queue, a call applies its entries in order.
+func (w *writer[T]) Limits() batch.Limits { return w.limits }
+
+// Measure returns what prepare found: the message group (the key) on a
+// FIFO queue, "" on a standard queue.
+func (w *writer[T]) Measure(m *message[T]) (string, int, error) {
+	return m.group, m.size, m.err
+}
+
+// Write sends one SendMessageBatch call and maps SQS's answer to an
+// Outcome: an entry Failed with SenderFault is refused on its own, one
+// Failed otherwise or throttled is retried, and so is one SQS did not
+// mention. On a FIFO queue, the entries of a group that follow a retried
+// entry in the call are retried after it too, even those SQS took: SQS
+// drops the repeats by their deduplication ids, so order holds.
+func (w *writer[T]) Write(ctx context.Context, msgs []*message[T]) (batch.Outcome, error) {
+	if len(msgs) > MaxBatchEntries {
+		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(msgs), MaxBatchEntries))
+	}
+	entries := make([]types.SendMessageBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i] = m.entry
+		entries[i].Id = &entryIDs[i]
+	}
+	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
+		QueueUrl: &w.queueURL,
+		Entries:  entries,
+	}, noThrottleRetries)
+	if err != nil {
+		switch errorScope(err) {
+		case scopeItems:
+			return batch.Outcome{}, batch.Permanent(err)
+		case scopeRequest:
+			return batch.Outcome{}, batch.PermanentForAll(err)
+		case scopeThrottle:
+			return batch.Outcome{}, batch.Throttle(err)
+		}
+		return batch.Outcome{}, err
+	}
+	return w.outcome(msgs, out)
+}
+
+// What SQS said of each entry of a call.
+const (
+	entryUnseen = iota // neither Successful nor Failed: retried
+	entryOK
+	entryRetry
+	entryFailed
+)
+
+// outcome maps SQS's Successful and Failed entries to an Outcome.
+func (w *writer[T]) outcome(msgs []*message[T], out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
+	var buf [MaxBatchEntries]uint8
+	state := buf[:len(msgs)]
+	var o batch.Outcome
+	index := func(id *string) (int, error) {
+		i, err := strconv.Atoi(aws.ToString(id))
+		if err != nil || i < 0 || i >= len(msgs) || entryIDs[i] != aws.ToString(id) {
+			return 0, fmt.Errorf("sqsbatch: SQS answered for an entry id %q that was not sent", aws.ToString(id))
+		}
+		if state[i] != entryUnseen {
+			return 0, fmt.Errorf("sqsbatch: SQS answered twice for entry id %q", aws.ToString(id))
+		}
+		return i, nil
+	}
+	// An answer that names entries not sent, or one twice, is not
+	// trusted: the whole call is retried.
+	for _, s := range out.Successful {
+		i, err := index(s.Id)
+		if err != nil {
+			return batch.Outcome{}, err
+		}
+		state[i] = entryOK
+	}
+	var failed []batch.ItemError
+	for _, f := range out.Failed {
+		i, err := index(f.Id)
+		if err != nil {
+			return batch.Outcome{}, err
+		}
+		code := aws.ToString(f.Code)
+		switch {
+		case throttleCode(code):
+			state[i] = entryRetry
+			o.Throttled = true
+		case f.SenderFault:
+			state[i] = entryFailed
+			failed = append(failed, batch.ItemError{Index: i, Err: &EntryError{
+				Code: code, Message: aws.ToString(f.Message), SenderFault: true,
+			}})
+		default:
+			state[i] = entryRetry
+		}
+	}
+	if w.fifo {
+		// A group's entries after one that is retried go again after it.
+		var retrying map[string]bool
+		for i, m := range msgs {
+			switch state[i] {
+			case entryRetry, entryUnseen:
+				if retrying == nil {
+					retrying = make(map[string]bool)
+				}
+				retrying[m.group] = true
+			case entryOK:
+				if retrying[m.group] {
+					state[i] = entryRetry
+				}
+			}
+		}
+	}
+	for i, s := range state {
+		if s == entryRetry || s == entryUnseen {
+			o.Retry = append(o.Retry, i)
+		}
+	}
+	o.Failed = failed
+	return o, nil
+}
+
+// throttleCode reports whether an error code says SQS or KMS pushed back.
+func throttleCode(code string) bool {
+	switch code {
+	case "ThrottlingException", "Throttling", "RequestThrottled", "AWS.SimpleQueueService.RequestThrottled",
+		"KmsThrottled", "KMS.ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "SlowDown":
+		return true
+	}
+	return false
+}
+
+// What an error says of a call, for retrying it.
+const (
+	scopeRetry    = iota // worth another try: 5xx, network, decoding
+	scopeThrottle        // worth another try, more slowly: SQS or KMS pushed back
+	scopeItems           // refused for what some entry holds: no retry, but the others may pass
+	scopeRequest         // refused whatever the entries: no retry, no split
+)
+
+// errorScope classifies an error returned by SendMessageBatch. The codes
+// are matched both as the JSON protocol names them (QueueDoesNotExist) and
+// as the query protocol did (AWS.SimpleQueueService.NonExistentQueue),
+// which SQS still sends in its query-compatible header.
+func errorScope(err error) int {
+	var se *v4.SigningError
+	if errors.As(err, &se) {
+		return scopeRequest // no credentials, or they cannot sign
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		if clientSideAuthError(err) {
+			return scopeRequest
+		}
+		return scopeRetry
+	}
+	code := ae.ErrorCode()
+	switch {
+	case throttleCode(code):
+		return scopeThrottle
+	}
+	switch code {
+	case "BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong",
+		"TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+		"InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId",
+		"BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+		"InvalidMessageContents", "InvalidParameterValue", "InvalidParameterCombination",
+		"MissingParameter", "ValidationError", "ValidationException", "InvalidAttributeValue",
+		"InvalidAttributeName", "SerializationException":
+		return scopeItems
+	case "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue",
+		"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "UnrecognizedClientException",
+		"MissingAuthenticationToken", "MissingAuthenticationTokenException", "IncompleteSignature",
+		"SignatureDoesNotMatch", "InvalidSignatureException", "ExpiredToken", "ExpiredTokenException",
+		"RequestExpired", "NotAuthorized", "OptInRequired", "InvalidSecurity", "InvalidAddress",
+		"UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
+		"KmsAccessDenied", "KmsDisabled", "KmsNotFound", "KmsInvalidState", "KmsInvalidKeyUsage", "KmsOptInRequired",
+		"KMS.AccessDeniedException", "KMS.DisabledException", "KMS.NotFoundException",
+		"KMS.KMSInvalidStateException", "KMS.InvalidKeyUsageException", "KMS.OptInRequired":
+		return scopeRequest
+	}
+	return scopeRetry
+}
+
+// clientSideAuthError reports whether the client failed to get credentials
+// before sending anything (none configured, an expired SSO session, an
+// unreachable metadata service that gave up). The SDK wraps those in plain
+// fmt errors under "get identity:", without a type to match.
+func clientSideAuthError(err error) bool {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return false // an answer came back, or the request was sent
+	}
+	return strings.Contains(err.Error(), "get identity: ")
+}

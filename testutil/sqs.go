@@ -1,0 +1,206 @@
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// SQSEndpointEnv is the environment variable that holds the URL of the
+// SQS-compatible server integration tests run against. internal/moto/run.sh
+// (used by `make test`) starts a local moto_server and sets it; set it
+// yourself to use a server of your own, which must listen on a loopback
+// address.
+const SQSEndpointEnv = "BATCHUTILS_SQS_ENDPOINT"
+
+// sqsEndpointHint says how to get a server when SQSEndpointEnv is not set.
+const sqsEndpointHint = SQSEndpointEnv + " is not set: run the tests with `make test`, " +
+	"which starts a local SQS-compatible server (moto_server) and sets it"
+
+// SQSEndpoint returns the URL of the local SQS-compatible server from
+// $BATCHUTILS_SQS_ENDPOINT. When it is not set, the test is skipped, or fails
+// when $CI is set: integration tests must run in CI.
+func SQSEndpoint(t testing.TB) string {
+	t.Helper()
+	endpoint := os.Getenv(SQSEndpointEnv)
+	if endpoint == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal(sqsEndpointHint)
+		}
+		t.Skip(sqsEndpointHint)
+	}
+	return endpoint
+}
+
+// NewSQSClient returns a real SQS client for endpoint (usually the one
+// SQSEndpoint returns, or a SQSFaultProxy's URL) with fake credentials, in
+// region us-east-1, tuned by opts as NewDynamoDBClientWith tunes its client
+// (the zero ClientOptions gives 30-second timeouts and the SDK's retries).
+// The SDK's client-side retry quota is off. The test fails at once if
+// endpoint is not an http or https URL whose host is a loopback address: no
+// test may touch real AWS. Idle connections are closed when the test ends.
+func NewSQSClient(t testing.TB, endpoint string, opts ClientOptions) *sqs.Client {
+	t.Helper()
+	if err := checkLoopbackEndpoint(endpoint); err != nil {
+		t.Fatalf("testutil: refusing SQS endpoint: %v", err)
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = requestTimeout
+	}
+	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
+	if keyID == "" {
+		keyID = fakeAccessKeyID
+	}
+	if secret == "" {
+		secret = fakeSecretAccessKey
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: min(dialTimeout, timeout), KeepAlive: 30 * time.Second}).DialContext
+	transport.ResponseHeaderTimeout = timeout
+	transport.MaxIdleConnsPerHost = 64
+	t.Cleanup(transport.CloseIdleConnections)
+	return sqs.New(sqs.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, Source: "testutil fake credentials"}, nil
+		}),
+		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			if opts.RetryMaxAttempts > 0 {
+				o.MaxAttempts = opts.RetryMaxAttempts
+			}
+			if opts.RetryMaxBackoff > 0 {
+				o.MaxBackoff = opts.RetryMaxBackoff
+				o.BaseDelay = min(o.MaxBackoff, 50*time.Millisecond)
+			}
+			o.RateLimiter = ratelimit.None
+		}),
+	})
+}
+
+// QueueOptions say what kind of queue CreateQueue makes.
+type QueueOptions struct {
+	// FIFO makes a FIFO queue; its name ends in ".fifo".
+	FIFO bool
+	// ContentBasedDeduplication turns content-based deduplication on (FIFO
+	// only).
+	ContentBasedDeduplication bool
+	// Attributes are further queue attributes, such as MaximumMessageSize.
+	Attributes map[string]string
+}
+
+// CreateQueue creates a queue with a unique name derived from the test's
+// name and returns its URL. The queue is deleted when the test ends, unless
+// the test deleted it itself.
+func CreateQueue(t testing.TB, client *sqs.Client, opts QueueOptions) string {
+	t.Helper()
+	name := queueName(t, opts.FIFO)
+	attrs := map[string]string{}
+	for k, v := range opts.Attributes {
+		attrs[k] = v
+	}
+	if opts.FIFO {
+		attrs[string(types.QueueAttributeNameFifoQueue)] = "true"
+		if opts.ContentBasedDeduplication {
+			attrs[string(types.QueueAttributeNameContentBasedDeduplication)] = "true"
+		}
+	}
+	out, err := client.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		t.Fatalf("testutil.CreateQueue %s: %v", name, err)
+	}
+	url := aws.ToString(out.QueueUrl)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), tableDeleteTimeout)
+		defer cancel()
+		_, err := client.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)})
+		var gone *types.QueueDoesNotExist
+		if err != nil && !errors.As(err, &gone) {
+			t.Errorf("testutil: deleting queue %s: %v", url, err)
+		}
+	})
+	return url
+}
+
+// queueName returns a queue name unique to this call: the end of the test's
+// name, made of the characters SQS allows, and a random suffix, at most 80
+// characters with ".fifo" for a FIFO queue.
+func queueName(t testing.TB, fifo bool) string {
+	t.Helper()
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '_', r == '-':
+			return r
+		}
+		return '-'
+	}, t.Name())
+	if len(clean) > 50 {
+		clean = clean[len(clean)-50:]
+	}
+	var suffix [6]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		t.Fatalf("testutil: random queue name: %v", err)
+	}
+	name := clean + "-" + hex.EncodeToString(suffix[:])
+	if fifo {
+		name += ".fifo"
+	}
+	return name
+}
+
+// ReceiveMessages receives and deletes up to n messages from the queue at
+// url, with every attribute, in the order SQS hands them out, polling until n
+// have come, ctx ends, or idle passes without a new one. It returns what it
+// got, and the first error. Unlike the other helpers it takes no testing.TB,
+// so that a test can receive from several goroutines while it sends.
+func ReceiveMessages(ctx context.Context, client *sqs.Client, url string, n int, idle time.Duration) ([]types.Message, error) {
+	var got []types.Message
+	last := time.Now()
+	for len(got) < n && time.Since(last) < idle {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(url),
+			MaxNumberOfMessages:         10,
+			MessageAttributeNames:       []string{"All"},
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+			WaitTimeSeconds:             1,
+			VisibilityTimeout:           600,
+		})
+		if err != nil {
+			return got, fmt.Errorf("testutil.ReceiveMessages %s: %w", url, err)
+		}
+		if len(out.Messages) == 0 {
+			continue
+		}
+		last = time.Now()
+		got = append(got, out.Messages...)
+		del := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
+		for i, m := range out.Messages {
+			del[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		}
+		res, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: del})
+		if err != nil {
+			return got, fmt.Errorf("testutil.ReceiveMessages %s: deleting: %w", url, err)
+		}
+		if len(res.Failed) > 0 {
+			return got, fmt.Errorf("testutil.ReceiveMessages %s: deleting: %d failed, first %s", url, len(res.Failed), aws.ToString(res.Failed[0].Message))
+		}
+	}
+	return got, nil
+}
