@@ -53,6 +53,7 @@ type Dispatcher[T any] struct {
 	keys        map[string]*keyState[T] // the keys with items not finished
 	retrying    retryHeap[T]            // what waits for its backoff to end
 	touched     []*keyState[T]          // keys a call settled, to update
+	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
 	freeKeys    []*keyState[T]          // for reuse
 	freeEntries []*entry[T]
 	freeFlights []*flight[T]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -193,7 +194,8 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 				d.finishLocked(e, nil, true)
 			case stateRetry:
 				retried++
-				if out.Throttled && first {
+				held := d.heldBehindLocked(e)
+				if out.Throttled && first && !held {
 					c.freshOut++
 				}
 				d.retryLocked(e, ErrUnprocessed, now)
@@ -204,6 +206,8 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		if out.Throttled && retried > 0 {
 			d.throttled++
 		}
+		clear(d.retriedKeys)
+		d.retriedKeys = d.retriedKeys[:0]
 		d.rate.observe(c)
 	case d.ctx.Err() != nil:
 		d.failAllLocked(entries, context.Cause(d.ctx))
@@ -228,6 +232,22 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		}
 	}
 	d.settleKeysLocked()
+}
+
+// heldBehindLocked reports whether e, left to retry, has an earlier item
+// of its key left to retry in the same call. A backend that keeps a call's
+// order (Limits.InOrder) sends such an item again only to keep it behind the
+// earlier one (an SQS FIFO group): it was not throttled itself, and does not
+// count as a sign that the rate is too high.
+func (d *Dispatcher[T]) heldBehindLocked(e *entry[T]) bool {
+	if !d.limits.InOrder || e.ks == nil {
+		return false
+	}
+	if slices.Contains(d.retriedKeys, e.ks) {
+		return true
+	}
+	d.retriedKeys = append(d.retriedKeys, e.ks)
+	return false
 }
 
 // failItemLocked fails an item the backend refused on its own.

@@ -413,7 +413,8 @@ func TestCallErrors(t *testing.T) {
 }
 
 // TestFIFOOrderUnderEntryFailures sends 16 groups at 8 calls in flight
-// while a sixth of the entries fail for a retry and a few are refused, and
+// while a fifth of the entries fail for a retry (a quarter of those
+// throttled) and a few are refused, and
 // checks that each group is stored in order, each message once, and that
 // exactly the refused ones are reported.
 func TestFIFOOrderUnderEntryFailures(t *testing.T) {
@@ -430,8 +431,8 @@ func TestFIFOOrderUnderEntryFailures(t *testing.T) {
 			return &types.BatchResultErrorEntry{SenderFault: true, Code: aws.String("InvalidParameterValue"), Message: aws.String("refused")}
 		case x < 0.15:
 			return &types.BatchResultErrorEntry{SenderFault: false, Code: aws.String("InternalError"), Message: aws.String("retry")}
-		case x < 0.20: // not throttles, which slow the dispatcher down: TestEntryOutcomes has those
-			return &types.BatchResultErrorEntry{SenderFault: false, Code: aws.String("ServiceUnavailable"), Message: aws.String("retry")}
+		case x < 0.20:
+			return &types.BatchResultErrorEntry{SenderFault: false, Code: aws.String("ThrottlingException"), Message: aws.String("slow down")}
 		}
 		return nil
 	}
