@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,14 +34,7 @@ const endpointHint = EndpointEnv + " is not set: run the tests with `make test`,
 // or fails when $CI is set: integration tests must run in CI.
 func DynamoDBEndpoint(t testing.TB) string {
 	t.Helper()
-	endpoint := os.Getenv(EndpointEnv)
-	if endpoint == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(endpointHint)
-		}
-		t.Skip(endpointHint)
-	}
-	return endpoint
+	return endpointFrom(t, EndpointEnv, endpointHint)
 }
 
 // Fake credentials: the local server accepts any signature, and nothing here

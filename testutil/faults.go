@@ -20,8 +20,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -870,40 +868,12 @@ type ClientOptions struct {
 // URL, such as a FaultProxy's.
 func NewDynamoDBClientWith(t testing.TB, endpoint string, opts ClientOptions) *dynamodb.Client {
 	t.Helper()
-	if err := checkLoopbackEndpoint(endpoint); err != nil {
-		t.Fatalf("testutil: refusing DynamoDB endpoint: %v", err)
-	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = requestTimeout
-	}
-	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
-	if keyID == "" {
-		keyID = fakeAccessKeyID
-	}
-	if secret == "" {
-		secret = fakeSecretAccessKey
-	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.DialContext = (&net.Dialer{Timeout: min(dialTimeout, timeout), KeepAlive: 30 * time.Second}).DialContext
-	transport.ResponseHeaderTimeout = timeout
-	t.Cleanup(transport.CloseIdleConnections)
+	p := newSDKParts(t, "DynamoDB", endpoint, opts, 0)
 	return dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, Source: "testutil fake credentials"}, nil
-		}),
-		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			if opts.RetryMaxAttempts > 0 {
-				o.MaxAttempts = opts.RetryMaxAttempts
-			}
-			if opts.RetryMaxBackoff > 0 {
-				o.MaxBackoff = opts.RetryMaxBackoff
-				o.BaseDelay = min(o.MaxBackoff, 50*time.Millisecond)
-			}
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  p.credentials,
+		HTTPClient:   p.httpClient,
+		Retryer:      p.retryer,
 	})
 }

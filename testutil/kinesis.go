@@ -6,16 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 )
@@ -35,14 +30,7 @@ const kinesisEndpointHint = KinesisEndpointEnv + " is not set: run the tests wit
 // fails when $CI is set: integration tests must run in CI.
 func KinesisEndpoint(t testing.TB) string {
 	t.Helper()
-	endpoint := os.Getenv(KinesisEndpointEnv)
-	if endpoint == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(kinesisEndpointHint)
-		}
-		t.Skip(kinesisEndpointHint)
-	}
-	return endpoint
+	return endpointFrom(t, KinesisEndpointEnv, kinesisEndpointHint)
 }
 
 // NewKinesisClient returns a real Kinesis client that talks to endpoint
@@ -53,42 +41,13 @@ func KinesisEndpoint(t testing.TB) string {
 // when the test ends.
 func NewKinesisClient(t testing.TB, endpoint string, opts ClientOptions) *kinesis.Client {
 	t.Helper()
-	if err := checkLoopbackEndpoint(endpoint); err != nil {
-		t.Fatalf("testutil: refusing Kinesis endpoint: %v", err)
-	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = requestTimeout
-	}
-	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
-	if keyID == "" {
-		keyID = fakeAccessKeyID
-	}
-	if secret == "" {
-		secret = fakeSecretAccessKey
-	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.DialContext = (&net.Dialer{Timeout: min(dialTimeout, timeout), KeepAlive: 30 * time.Second}).DialContext
-	transport.ResponseHeaderTimeout = timeout
-	transport.MaxIdleConnsPerHost = 64
-	t.Cleanup(transport.CloseIdleConnections)
+	p := newSDKParts(t, "Kinesis", endpoint, opts, 64)
 	return kinesis.New(kinesis.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, Source: "testutil fake credentials"}, nil
-		}),
-		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			if opts.RetryMaxAttempts > 0 {
-				o.MaxAttempts = opts.RetryMaxAttempts
-			}
-			if opts.RetryMaxBackoff > 0 {
-				o.MaxBackoff = opts.RetryMaxBackoff
-				o.BaseDelay = min(o.MaxBackoff, 50*time.Millisecond)
-			}
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  p.credentials,
+		HTTPClient:   p.httpClient,
+		Retryer:      p.retryer,
 	})
 }
 

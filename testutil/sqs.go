@@ -6,17 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -37,14 +32,7 @@ const sqsEndpointHint = SQSEndpointEnv + " is not set: run the tests with `make 
 // when $CI is set: integration tests must run in CI.
 func SQSEndpoint(t testing.TB) string {
 	t.Helper()
-	endpoint := os.Getenv(SQSEndpointEnv)
-	if endpoint == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(sqsEndpointHint)
-		}
-		t.Skip(sqsEndpointHint)
-	}
-	return endpoint
+	return endpointFrom(t, SQSEndpointEnv, sqsEndpointHint)
 }
 
 // NewSQSClient returns a real SQS client for endpoint (usually the one
@@ -56,42 +44,13 @@ func SQSEndpoint(t testing.TB) string {
 // test may touch real AWS. Idle connections are closed when the test ends.
 func NewSQSClient(t testing.TB, endpoint string, opts ClientOptions) *sqs.Client {
 	t.Helper()
-	if err := checkLoopbackEndpoint(endpoint); err != nil {
-		t.Fatalf("testutil: refusing SQS endpoint: %v", err)
-	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = requestTimeout
-	}
-	keyID, secret := opts.AccessKeyID, opts.SecretAccessKey
-	if keyID == "" {
-		keyID = fakeAccessKeyID
-	}
-	if secret == "" {
-		secret = fakeSecretAccessKey
-	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.DialContext = (&net.Dialer{Timeout: min(dialTimeout, timeout), KeepAlive: 30 * time.Second}).DialContext
-	transport.ResponseHeaderTimeout = timeout
-	transport.MaxIdleConnsPerHost = 64
-	t.Cleanup(transport.CloseIdleConnections)
+	p := newSDKParts(t, "SQS", endpoint, opts, 64)
 	return sqs.New(sqs.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, Source: "testutil fake credentials"}, nil
-		}),
-		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			if opts.RetryMaxAttempts > 0 {
-				o.MaxAttempts = opts.RetryMaxAttempts
-			}
-			if opts.RetryMaxBackoff > 0 {
-				o.MaxBackoff = opts.RetryMaxBackoff
-				o.BaseDelay = min(o.MaxBackoff, 50*time.Millisecond)
-			}
-			o.RateLimiter = ratelimit.None
-		}),
+		Credentials:  p.credentials,
+		HTTPClient:   p.httpClient,
+		Retryer:      p.retryer,
 	})
 }
 
