@@ -107,6 +107,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"negative buffered", batch.Limits{MaxItems: 25}, batch.Config{MaxBuffered: -3}, "MaxBuffered -3"},
 		{"negative buffered bytes", batch.Limits{MaxItems: 25}, batch.Config{MaxBufferedBytes: -4}, "MaxBufferedBytes -4"},
 		{"unknown policy", batch.Limits{MaxItems: 25}, batch.Config{Duplicates: 7}, "Duplicates DuplicatePolicy(7)"},
+		{"backoff returns nil", batch.Limits{MaxItems: 25}, batch.Config{BackOff: func() backoff.BackOff { return nil }}, "Config.BackOff returned nil"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/batchutils/batchutils/batch"
@@ -295,6 +296,30 @@ func TestRetriesDrainTogether(t *testing.T) {
 		}
 		if st := d.Stats(); st.Written != 500 {
 			t.Errorf("Written = %d, want 500", st.Written)
+		}
+	})
+}
+
+// TestBackOffThatTurnsNilLater checks that a Config.BackOff that returns a
+// policy at New but nil later is taken for the default, never a panic in a
+// writer goroutine.
+func TestBackOffThatTurnsNilLater(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSink(5, 0, 0)
+		once := true
+		s.Unprocessed = func(item) bool { r := once; once = false; return r }
+		calls := 0
+		d := mustNew(t, s, batch.Config{BackOff: func() backoff.BackOff {
+			calls++
+			if calls == 1 { // New's check
+				return &backoff.ZeroBackOff{}
+			}
+			return nil
+		}})
+		submitAll(t, d, item{Key: "a"})
+		closeOK(t, d)
+		if st := d.Stats(); st.Written != 1 || st.Retries != 1 {
+			t.Errorf("Stats = %+v, want 1 written after 1 retry", st)
 		}
 	})
 }
