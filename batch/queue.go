@@ -278,8 +278,15 @@ func (d *Dispatcher[T]) fullLocked() bool {
 
 // urgentLocked reports whether ready items must go now, full batch or not.
 func (d *Dispatcher[T]) urgentLocked() bool {
-	if len(d.waiters) > 0 || d.closing || d.blocked > 0 {
-		return true // a Flush, Close or blocked Submit waits for them
+	if len(d.waiters) > 0 || d.closing {
+		return true // a Flush or Close waits for them
+	}
+	if d.blocked > 0 && d.flyItems == 0 {
+		// A Submit waits for room and nothing is out to make any: what
+		// is pending must go, full batch or not. (While items are in
+		// flight or waiting for a retry, their end makes room; sending
+		// the few ready items meanwhile would only make small calls.)
+		return true
 	}
 	if d.interval == 0 {
 		return d.waitPending > 0 // a SubmitWait caller waits
