@@ -102,7 +102,7 @@ func BenchmarkBufferGC(b *testing.B) {
 	client, closeIdle := newClient(srv.URL)
 	defer closeIdle()
 	items := makeItems(fakeItems)
-	for _, maxBuffered := range []int{batch.DefaultMaxBuffered, 1_000, 200} {
+	for _, maxBuffered := range []int{10_000, batch.DefaultMaxBuffered, 200} {
 		c := contender{name: "ours", run: func(ctx context.Context, client *dynamodb.Client, table string, items []Item, inFlight int, _ bool) (time.Duration, error) {
 			return runOursConfig(ctx, client, items, dynamo.Config{
 				Table:        table,
