@@ -301,6 +301,22 @@ func (e *FailedError[T]) Unwrap() []error {
 	return errs
 }
 
+// MapFailures returns err with its failures mapped by fn when it is a
+// *FailedError[From], as a *FailedError[To]; any other error, nil included,
+// it returns as it is. A backend whose Sink carries a request type of its own
+// uses it to hand the caller's items back from Flush and Close.
+func MapFailures[From, To any](err error, fn func(Failure[From]) Failure[To]) error {
+	var fe *FailedError[From]
+	if !errors.As(err, &fe) {
+		return err
+	}
+	out := &FailedError[To]{Failures: make([]Failure[To], len(fe.Failures))}
+	for i, f := range fe.Failures {
+		out.Failures[i] = fn(f)
+	}
+	return out
+}
+
 // Stats counts what a Dispatcher did. At rest (after Flush returns),
 // Submitted == Written + Failed + Replaced.
 type Stats struct {

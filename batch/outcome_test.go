@@ -168,3 +168,46 @@ func callKeys(s *testutil.Sink[item]) [][]string {
 	}
 	return out
 }
+
+// TestMapFailures checks that MapFailures maps the failures of a
+// FailedError, keeps their causes, and passes any other error through.
+func TestMapFailures(t *testing.T) {
+	upper := func(f batch.Failure[item]) batch.Failure[string] {
+		return batch.Failure[string]{Item: "item " + f.Item.Key, Err: f.Err}
+	}
+	other := errors.New("not a failure list")
+	for _, tc := range []struct {
+		name string
+		err  error
+		want []string // the mapped items; nil: err passes through
+	}{
+		{name: "nil", err: nil},
+		{name: "other error", err: other},
+		{name: "failures", err: &batch.FailedError[item]{Failures: []batch.Failure[item]{{Item: item{Key: "a"}, Err: errRefused}, {Item: item{Key: "b"}, Err: errRefused}}}, want: []string{"item a", "item b"}},
+		{name: "wrapped failures", err: fmt.Errorf("flush: %w", &batch.FailedError[item]{Failures: []batch.Failure[item]{{Item: item{Key: "c"}, Err: errRefused}}}), want: []string{"item c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := batch.MapFailures(tc.err, upper)
+			if tc.want == nil {
+				if got != tc.err {
+					t.Fatalf("MapFailures(%v) = %v, want it as it is", tc.err, got)
+				}
+				return
+			}
+			var fe *batch.FailedError[string]
+			if !errors.As(got, &fe) {
+				t.Fatalf("MapFailures = %v, want a *FailedError[string]", got)
+			}
+			var items []string
+			for _, f := range fe.Failures {
+				items = append(items, f.Item)
+			}
+			if diff := cmp.Diff(tc.want, items); diff != "" {
+				t.Errorf("items mismatch (-want +got):\n%s", diff)
+			}
+			if !errors.Is(got, errRefused) {
+				t.Errorf("errors.Is(%v, errRefused) = false", got)
+			}
+		})
+	}
+}

@@ -242,15 +242,9 @@ func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
 // unwrapFailures turns the core's failures of requests into failures of the
 // caller's items.
 func unwrapFailures[T any](err error) error {
-	var fe *batch.FailedError[*request[T]]
-	if !errors.As(err, &fe) {
-		return err
-	}
-	out := &batch.FailedError[T]{Failures: make([]batch.Failure[T], len(fe.Failures))}
-	for i, f := range fe.Failures {
-		out.Failures[i] = batch.Failure[T]{Item: f.Item.item, Err: f.Err}
-	}
-	return out
+	return batch.MapFailures(err, func(f batch.Failure[*request[T]]) batch.Failure[T] {
+		return batch.Failure[T]{Item: f.Item.item, Err: f.Err}
+	})
 }
 
 // request is one write request on its way: the caller's item and what was

@@ -320,13 +320,7 @@ func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
 // policy gave up fails with batch.ErrUnprocessed and the *RecordError of its
 // last answer.
 func unwrapFailures[T any](err error) error {
-	var fe *batch.FailedError[*record[T]]
-	if !errors.As(err, &fe) {
-		return err
-	}
-	out := &batch.FailedError[T]{Failures: make([]batch.Failure[T], len(fe.Failures))}
-	for i, f := range fe.Failures {
-		out.Failures[i] = batch.Failure[T]{Item: f.Item.item, Err: f.Item.cause(f.Err)}
-	}
-	return out
+	return batch.MapFailures(err, func(f batch.Failure[*record[T]]) batch.Failure[T] {
+		return batch.Failure[T]{Item: f.Item.item, Err: f.Item.cause(f.Err)}
+	})
 }

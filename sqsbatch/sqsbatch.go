@@ -305,13 +305,7 @@ func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
 // unwrapFailures turns the core's failures of messages into failures of the
 // caller's items.
 func unwrapFailures[T any](err error) error {
-	var fe *batch.FailedError[*message[T]]
-	if !errors.As(err, &fe) {
-		return err
-	}
-	out := &batch.FailedError[T]{Failures: make([]batch.Failure[T], len(fe.Failures))}
-	for i, f := range fe.Failures {
-		out.Failures[i] = batch.Failure[T]{Item: f.Item.item, Err: f.Err}
-	}
-	return out
+	return batch.MapFailures(err, func(f batch.Failure[*message[T]]) batch.Failure[T] {
+		return batch.Failure[T]{Item: f.Item.item, Err: f.Err}
+	})
 }
