@@ -100,7 +100,7 @@ func runKinesis(args []string, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	closeErr := d.Close(context.WithoutCancel(ctx))
+	closeErr := closeWithGrace(ctx, d.Close, stderr)
 	elapsed := time.Since(start)
 	prog.stop()
 

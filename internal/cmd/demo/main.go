@@ -196,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	prog := startProgress(stderr, d.Stats, opts.n, start)
 	putErr := putAll(ctx, d, runID, opts.n, start)
-	closeErr := closeWithGrace(ctx, d, stderr)
+	closeErr := closeWithGrace(ctx, d.Close, stderr)
 	elapsed := time.Since(start)
 	prog.stop()
 
@@ -430,10 +430,10 @@ func putAll(ctx context.Context, d *dynamo.Dispatcher[Order], runID string, n in
 	return nil
 }
 
-// closeWithGrace closes d. If ctx ends (Ctrl-C), before or during Close, the
-// dispatcher gets closeGrace more to write what it holds; what it cannot write
-// by then comes back as failures.
-func closeWithGrace(ctx context.Context, d *dynamo.Dispatcher[Order], stderr io.Writer) error {
+// closeWithGrace calls closeFn, a dispatcher's Close. If ctx ends (Ctrl-C),
+// before or during Close, the dispatcher gets closeGrace more to write what
+// it holds; what it cannot write by then comes back as failures.
+func closeWithGrace(ctx context.Context, closeFn func(context.Context) error, stderr io.Writer) error {
 	closeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	stopAfter := context.AfterFunc(ctx, func() {
@@ -441,7 +441,7 @@ func closeWithGrace(ctx context.Context, d *dynamo.Dispatcher[Order], stderr io.
 		time.AfterFunc(closeGrace, cancel)
 	})
 	defer stopAfter()
-	return d.Close(closeCtx)
+	return closeFn(closeCtx)
 }
 
 // reportFailures prints how many records failed and the first few causes.

@@ -104,12 +104,7 @@ func runSQS(ctx context.Context, opts options, stdout, stderr io.Writer) int {
 			At:       start.Add(time.Duration(i) * time.Millisecond).UTC(),
 		})
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeGrace)
-	if ctx.Err() == nil {
-		cctx, cancel = context.WithCancel(context.Background())
-	}
-	closeErr := d.Close(cctx)
-	cancel()
+	closeErr := closeWithGrace(ctx, d.Close, stderr)
 	elapsed := time.Since(start)
 	prog.stop()
 
