@@ -67,6 +67,12 @@ type Outcome struct {
 	// Retry were throttled): the dispatcher lowers its send rate. Leave it
 	// false for retries that are not a sign of overload.
 	Throttled bool
+	// Retried is Retry with a cause for each item: the backend's own answer
+	// for it (a throttled Kinesis record's error code). The dispatcher keeps
+	// the last cause of each item, and if its retry policy gives up, the
+	// item fails with ErrUnprocessed and that cause. An index may be in
+	// Retry or Retried, not both.
+	Retried []ItemError
 }
 
 // ItemError is one item of a call that the backend refused.
@@ -189,6 +195,13 @@ var (
 	// ErrUnprocessed is the cause of the failure of an item that the backend
 	// still left unprocessed when the retry policy gave up.
 	ErrUnprocessed = errors.New("batch: the backend left the item unprocessed")
+	// ErrOutcomeUnknown is the cause of the failure of an item whose call
+	// may have been applied when the dispatcher stopped trying: the call was
+	// under way when Close gave up, or its last try ended after the request
+	// was sent, without an answer (see MaybeWritten). Such an item may be
+	// in the backend: resending it may write it twice. It does not match
+	// ErrClosed, and Stats counts such items in Unknown, not in Failed.
+	ErrOutcomeUnknown = errors.New("batch: the outcome of the item is unknown: its call may have been applied")
 	// ErrBadOutcome is the cause of the failure of an item that a Sink's
 	// Outcome named wrongly (an index out of range, or named twice): a bug
 	// in the sink. The item may or may not have been written.
@@ -221,6 +234,36 @@ func (e *ThrottleError) Unwrap() error { return e.Err }
 func IsThrottle(err error) bool {
 	var t *ThrottleError
 	return errors.As(err, &t)
+}
+
+// MaybeWrittenError marks the error of a call that may have been applied:
+// the request was sent and no answer came (a dropped connection, a timeout).
+// See MaybeWritten.
+type MaybeWrittenError struct{ Err error }
+
+// MaybeWritten wraps err, a retryable error, to say that the call may have
+// been applied by the backend before it failed. The call is retried as any
+// other; but if the retry policy gives up on an item whose call was ever
+// ambiguous, or Close gives up on it, the item fails with ErrOutcomeUnknown
+// rather than as not written. MaybeWritten(nil) is nil.
+func MaybeWritten(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &MaybeWrittenError{Err: err}
+}
+
+// Error returns the wrapped error's message.
+func (e *MaybeWrittenError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *MaybeWrittenError) Unwrap() error { return e.Err }
+
+// IsMaybeWritten reports whether err, or an error it wraps, was made by
+// MaybeWritten.
+func IsMaybeWritten(err error) bool {
+	var m *MaybeWrittenError
+	return errors.As(err, &m)
 }
 
 // PermanentError marks an error that no retry can fix. See Permanent and
@@ -318,11 +361,12 @@ func MapFailures[From, To any](err error, fn func(Failure[From]) Failure[To]) er
 }
 
 // Stats counts what a Dispatcher did. At rest (after Flush returns),
-// Submitted == Written + Failed + Replaced.
+// Submitted == Written + Failed + Unknown + Replaced.
 type Stats struct {
 	Submitted int64 // items accepted by Submit
 	Written   int64 // items the backend confirmed
-	Failed    int64 // items reported as failures
+	Failed    int64 // items reported as failures, but those in Unknown
+	Unknown   int64 // items reported as failures with ErrOutcomeUnknown: they may have been written
 	Replaced  int64 // pending items displaced by a newer one with the same key (ReplaceDuplicates)
 	Rejected  int64 // items Submit refused (duplicate, too large, invalid)
 	Retries   int64 // items sent again

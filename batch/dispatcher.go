@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,30 +91,19 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 	if sink == nil {
 		return nil, errors.New("batch: New needs a Sink, got nil")
 	}
+	return newDispatcher(sink, cfg, "")
+}
+
+// newDispatcher is New. A configuration error names the field in error
+// "batch: Config.Field"; with a prefix, prefix+"Field": a backend names the
+// field as its user set it.
+func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[T], error) {
 	lim := sink.Limits()
-	switch {
-	case lim.MaxItems < 1:
-		return nil, fmt.Errorf("batch: Sink Limits().MaxItems %d is less than 1", lim.MaxItems)
-	case lim.MaxItemBytes < 0:
-		return nil, fmt.Errorf("batch: Sink Limits().MaxItemBytes %d is negative", lim.MaxItemBytes)
-	case lim.MaxBatchBytes < 0:
-		return nil, fmt.Errorf("batch: Sink Limits().MaxBatchBytes %d is negative", lim.MaxBatchBytes)
-	case cfg.MaxBatchItems < 0:
-		return nil, fmt.Errorf("batch: Config.MaxBatchItems %d is negative", cfg.MaxBatchItems)
-	case cfg.MaxBatchItems > lim.MaxItems:
-		return nil, fmt.Errorf("batch: Config.MaxBatchItems %d is more than the sink allows (%d)", cfg.MaxBatchItems, lim.MaxItems)
-	case cfg.FlushInterval < 0:
-		return nil, fmt.Errorf("batch: Config.FlushInterval %v is negative", cfg.FlushInterval)
-	case cfg.MaxInFlight < 0:
-		return nil, fmt.Errorf("batch: Config.MaxInFlight %d is negative", cfg.MaxInFlight)
-	case cfg.MaxBuffered < 0:
-		return nil, fmt.Errorf("batch: Config.MaxBuffered %d is negative", cfg.MaxBuffered)
-	case cfg.MaxBufferedBytes < 0:
-		return nil, fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
-	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
-		return nil, fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
-	case cfg.BackOff != nil && cfg.BackOff() == nil:
-		return nil, errors.New("batch: Config.BackOff returned nil; return a backoff.BackOff, or leave BackOff nil for DefaultBackOff")
+	if err := checkConfig(cfg, lim); err != nil {
+		if msg, ok := strings.CutPrefix(err.Error(), configPrefix); ok && prefix != "" {
+			return nil, errors.New(prefix + msg)
+		}
+		return nil, err
 	}
 	if cfg.MaxBatchItems > 0 {
 		lim.MaxItems = cfg.MaxBatchItems
@@ -148,6 +138,39 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 		d.startSchedulerLocked()
 	}
 	return d, nil
+}
+
+// configPrefix starts the message of every error of checkConfig about a
+// Config field.
+const configPrefix = "batch: Config."
+
+// checkConfig validates cfg against a sink's limits.
+func checkConfig(cfg Config, lim Limits) error {
+	switch {
+	case lim.MaxItems < 1:
+		return fmt.Errorf("batch: Sink Limits().MaxItems %d is less than 1", lim.MaxItems)
+	case lim.MaxItemBytes < 0:
+		return fmt.Errorf("batch: Sink Limits().MaxItemBytes %d is negative", lim.MaxItemBytes)
+	case lim.MaxBatchBytes < 0:
+		return fmt.Errorf("batch: Sink Limits().MaxBatchBytes %d is negative", lim.MaxBatchBytes)
+	case cfg.MaxBatchItems < 0:
+		return fmt.Errorf("batch: Config.MaxBatchItems %d is negative", cfg.MaxBatchItems)
+	case cfg.MaxBatchItems > lim.MaxItems:
+		return fmt.Errorf("batch: Config.MaxBatchItems %d is more than the sink allows (%d)", cfg.MaxBatchItems, lim.MaxItems)
+	case cfg.FlushInterval < 0:
+		return fmt.Errorf("batch: Config.FlushInterval %v is negative", cfg.FlushInterval)
+	case cfg.MaxInFlight < 0:
+		return fmt.Errorf("batch: Config.MaxInFlight %d is negative", cfg.MaxInFlight)
+	case cfg.MaxBuffered < 0:
+		return fmt.Errorf("batch: Config.MaxBuffered %d is negative", cfg.MaxBuffered)
+	case cfg.MaxBufferedBytes < 0:
+		return fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
+	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
+		return fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
+	case cfg.BackOff != nil && cfg.BackOff() == nil:
+		return errors.New("batch: Config.BackOff returned nil; return a backoff.BackOff, or leave BackOff nil for DefaultBackOff")
+	}
+	return nil
 }
 
 func orDefault(v, def int) int {
