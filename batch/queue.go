@@ -34,7 +34,7 @@ type entry[T any] struct {
 	// item that fails for any reason but its own refusal then fails with
 	// ErrOutcomeUnknown.
 	maybe bool
-	wait *waitCall // SubmitWait callers, or nil
+	wait  *waitCall // SubmitWait callers, or nil
 }
 
 // keyState is what the dispatcher knows of a key with items accepted and
