@@ -1,0 +1,168 @@
+package eventbridgebatch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/batchutils/batchutils/batch"
+)
+
+// writer is the batch.Backend of a Dispatcher: it makes entries of the
+// caller's items and puts them with PutEvents.
+type writer[T any] struct {
+	client             Client
+	bus                *string // nil: the default bus
+	source, detailType string
+}
+
+// Limits returns PutEvents' limits: 10 entries, whose sizes add up to less
+// than MaxCallBytes. Events have no key, and no order.
+func (w *writer[T]) Limits() batch.Limits {
+	return batch.Limits{MaxItems: MaxBatchEntries, MaxItemBytes: MaxCallBytes - 1, MaxBatchBytes: MaxCallBytes - 1}
+}
+
+// Name names the package in the errors of Config.Batch.
+func (w *writer[T]) Name() string { return "eventbridgebatch" }
+
+// Encode makes item's entry, checks it and measures it as EventBridge
+// does.
+func (w *writer[T]) Encode(item T) (batch.Entry[types.PutEventsRequestEntry], error) {
+	var e batch.Entry[types.PutEventsRequestEntry]
+	var ev Event
+	switch v := any(item).(type) {
+	case Event:
+		ev = v
+	case *Event:
+		if v == nil {
+			return e, fmt.Errorf("%w: nil *Event", ErrInvalidEvent)
+		}
+		ev = *v
+	default:
+		ev = Event{Detail: v}
+	}
+	if ev.Source == "" {
+		ev.Source = w.source
+	}
+	if ev.DetailType == "" {
+		ev.DetailType = w.detailType
+	}
+	if err := checkNames(ev.Source, ev.DetailType, false); err != nil {
+		return e, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	}
+	detail, err := detailOf(ev.Detail)
+	if err != nil {
+		return e, err
+	}
+	e.Size = len(ev.Source) + len(ev.DetailType) + len(detail)
+	for _, r := range ev.Resources {
+		e.Size += len(r)
+	}
+	e.Value = types.PutEventsRequestEntry{
+		Source:       aws.String(ev.Source),
+		DetailType:   aws.String(ev.DetailType),
+		Detail:       aws.String(detail),
+		Resources:    ev.Resources,
+		EventBusName: w.bus,
+	}
+	if !ev.Time.IsZero() {
+		e.Size += TimeBytes
+		e.Value.Time = aws.Time(ev.Time)
+	}
+	if e.Size >= MaxCallBytes {
+		return e, fmt.Errorf("%w: %d bytes by EventBridge's count, the most is %d", batch.ErrItemTooLarge, e.Size, MaxCallBytes-1)
+	}
+	return e, nil
+}
+
+// checkNames checks an event's Source and DetailType: UTF-8, DetailType
+// at most MaxDetailTypeLength characters, and not empty unless empty is.
+func checkNames(source, detailType string, empty bool) error {
+	switch n := utf8.RuneCountInString(detailType); {
+	case !empty && (source == "" || detailType == ""):
+		return fmt.Errorf("Source %q or DetailType %q is empty", source, detailType)
+	case !utf8.ValidString(source) || !utf8.ValidString(detailType):
+		return fmt.Errorf("Source %q or DetailType %q is not UTF-8", source, detailType)
+	case n > MaxDetailTypeLength:
+		return fmt.Errorf("DetailType is %d characters long, the most is %d", n, MaxDetailTypeLength)
+	}
+	return nil
+}
+
+// detailOf returns the JSON text of an event's Detail, checked to be one
+// JSON object.
+func detailOf(d any) (string, error) {
+	var text []byte
+	switch v := d.(type) {
+	case nil:
+		return "", fmt.Errorf("%w: there is none", ErrInvalidDetail)
+	case json.RawMessage:
+		text = v
+	case []byte:
+		text = v
+	case string:
+		text = []byte(v)
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return "", fmt.Errorf("%w: %T cannot be encoded to JSON: %w", ErrInvalidDetail, v, err)
+		}
+		text = bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
+	}
+	trimmed := bytes.TrimLeft(text, " \t\r\n")
+	switch {
+	case !utf8.Valid(text):
+		return "", fmt.Errorf("%w: it is not UTF-8", ErrInvalidDetail)
+	case len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(text):
+		return "", fmt.Errorf("%w: %.40q", ErrInvalidDetail, text)
+	}
+	return string(text), nil
+}
+
+// Per-entry error codes of PutEvents that a retry can fix.
+const (
+	codeThrottling      = "ThrottlingException"
+	codeInternalFailure = "InternalFailure"
+)
+
+// Write sends one PutEvents call and maps its answer, entry by entry, to
+// an Outcome: an entry with ThrottlingException or InternalFailure is
+// retried (the first is a throttle), one with another code fails with an
+// *EntryError. An error of the whole call is classified by classify.
+func (w *writer[T]) Write(ctx context.Context, entries []types.PutEventsRequestEntry) (batch.Outcome, error) {
+	out, err := w.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries}, callOptions)
+	if err != nil {
+		return batch.Outcome{}, classify(err)
+	}
+	if len(out.Entries) != len(entries) {
+		// Which events went in is unknown: sending all again may
+		// duplicate some, losing none.
+		return batch.Outcome{}, batch.MaybeWritten(fmt.Errorf("eventbridgebatch: PutEvents answered %d entries for %d events", len(out.Entries), len(entries)))
+	}
+	var o batch.Outcome
+	for i, res := range out.Entries {
+		code := aws.ToString(res.ErrorCode)
+		if code == "" {
+			continue
+		}
+		e := batch.ItemError{Index: i, Err: &EntryError{Code: code, Message: aws.ToString(res.ErrorMessage)}}
+		switch code {
+		case codeThrottling:
+			o.Throttled = true
+			fallthrough
+		case codeInternalFailure:
+			o.Retried = append(o.Retried, e)
+		default:
+			o.Failed = append(o.Failed, e)
+		}
+	}
+	return o, nil
+}
