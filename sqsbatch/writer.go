@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/idbatch"
 	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
@@ -36,15 +36,6 @@ type writer[T any] struct {
 	limits   batch.Limits
 }
 
-// entryIDs are the entry ids of a call: an entry's index in the batch, so
-// that they are unique in the call, short, and map back without a lookup.
-var entryIDs = func() (ids [MaxBatchEntries]string) {
-	for i := range ids {
-		ids[i] = strconv.Itoa(i)
-	}
-	return ids
-}()
-
 // Limits returns SendMessageBatch's limits: 10 entries, each message at
 // most Config.MaxMessageBytes and the call at most MaxBatchBytes, by SQS's
 // count. On a FIFO queue, a call applies its entries in order.
@@ -64,7 +55,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchEntries))
 	}
 	for i := range entries {
-		entries[i].Id = &entryIDs[i] // entries is the call's own copy
+		entries[i].Id = &idbatch.IDs[i] // entries is the call's own copy
 	}
 	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
 		QueueUrl: &w.queueURL,
@@ -84,82 +75,31 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 	return w.outcome(entries, out)
 }
 
-// What SQS said of each entry of a call.
-const (
-	entryUnseen = iota // neither Successful nor Failed: retried
-	entryOK
-	entryRetry
-	entryFailed
-)
-
-// outcome maps SQS's Successful and Failed entries to an Outcome.
+// outcome maps SQS's Successful and Failed entries to an Outcome, as
+// idbatch does for every call whose entries carry ids.
 func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
-	var buf [MaxBatchEntries]uint8
-	state := buf[:len(entries)]
-	var o batch.Outcome
-	index := func(id *string) (int, error) {
-		i, err := strconv.Atoi(aws.ToString(id))
-		if err != nil || i < 0 || i >= len(entries) || entryIDs[i] != aws.ToString(id) {
-			return 0, fmt.Errorf("sqsbatch: SQS answered for an entry id %q that was not sent", aws.ToString(id))
-		}
-		if state[i] != entryUnseen {
-			return 0, fmt.Errorf("sqsbatch: SQS answered twice for entry id %q", aws.ToString(id))
-		}
-		return i, nil
+	a := idbatch.Answer{
+		N:          len(entries),
+		Successful: make([]string, len(out.Successful)),
+		Failed:     make([]idbatch.Failure, len(out.Failed)),
+		Throttle:   throttleCode,
+		Cause: func(f idbatch.Failure) error {
+			return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
+		},
 	}
-	// An answer that names entries not sent, or one twice, is not
-	// trusted: the whole call is retried.
-	for _, s := range out.Successful {
-		i, err := index(s.Id)
-		if err != nil {
-			return batch.Outcome{}, err
-		}
-		state[i] = entryOK
+	for i, s := range out.Successful {
+		a.Successful[i] = aws.ToString(s.Id)
 	}
-	var failed []batch.ItemError
-	for _, f := range out.Failed {
-		i, err := index(f.Id)
-		if err != nil {
-			return batch.Outcome{}, err
-		}
-		code := aws.ToString(f.Code)
-		switch {
-		case throttleCode(code):
-			state[i] = entryRetry
-			o.Throttled = true
-		case f.SenderFault:
-			state[i] = entryFailed
-			failed = append(failed, batch.ItemError{Index: i, Err: &EntryError{
-				Code: code, Message: aws.ToString(f.Message), SenderFault: true,
-			}})
-		default:
-			state[i] = entryRetry
-		}
+	for i, f := range out.Failed {
+		a.Failed[i] = idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 	}
 	if w.fifo {
-		// A group's entries after one that is retried go again after it.
-		var retrying map[string]bool
-		for i, m := range entries {
-			group := aws.ToString(m.MessageGroupId)
-			switch state[i] {
-			case entryRetry, entryUnseen:
-				if retrying == nil {
-					retrying = make(map[string]bool)
-				}
-				retrying[group] = true
-			case entryOK:
-				if retrying[group] {
-					state[i] = entryRetry
-				}
-			}
-		}
+		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}
-	for i, s := range state {
-		if s == entryRetry || s == entryUnseen {
-			o.Retry = append(o.Retry, i)
-		}
+	o, err := a.Outcome()
+	if err != nil {
+		return o, fmt.Errorf("sqsbatch: %w", err)
 	}
-	o.Failed = failed
 	return o, nil
 }
 

@@ -65,6 +65,11 @@ func fail(id string, sender bool, code string) types.BatchResultErrorEntry {
 	return types.BatchResultErrorEntry{Id: aws.String(id), SenderFault: sender, Code: aws.String(code), Message: aws.String("msg " + id)}
 }
 
+// cause is the ItemError of entry i, failed by fail(i, sender, code).
+func cause(i int, sender bool, code string) batch.ItemError {
+	return batch.ItemError{Index: i, Err: &EntryError{Code: code, Message: fmt.Sprint("msg ", i), SenderFault: sender}}
+}
+
 // msgs prepares one message per group name ("" on a standard queue).
 func msgs(t *testing.T, w *writer[Message], groups ...string) []types.SendMessageBatchRequestEntry {
 	t.Helper()
@@ -100,12 +105,12 @@ func TestWriteOutcome(t *testing.T) {
 			name: "sender fault refused, server fault retried", groups: []string{"", "", "", ""},
 			out: &sqs.SendMessageBatchOutput{Successful: ok("0", "3"),
 				Failed: []types.BatchResultErrorEntry{fail("1", true, "InvalidParameterValue"), fail("2", false, "InternalError")}},
-			want: batch.Outcome{Retry: []int{2}, Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true}}}},
+			want: batch.Outcome{Retried: []batch.ItemError{cause(2, false, "InternalError")}, Failed: []batch.ItemError{cause(1, true, "InvalidParameterValue")}},
 		},
 		{
 			name: "throttled entry retried even with SenderFault", groups: []string{"", ""},
 			out:  &sqs.SendMessageBatchOutput{Successful: ok("1"), Failed: []types.BatchResultErrorEntry{fail("0", true, "RequestThrottled")}},
-			want: batch.Outcome{Retry: []int{0}, Throttled: true},
+			want: batch.Outcome{Retried: []batch.ItemError{cause(0, true, "RequestThrottled")}, Throttled: true},
 		},
 		{
 			name: "entry not mentioned is retried", groups: []string{"", "", ""},
@@ -115,17 +120,17 @@ func TestWriteOutcome(t *testing.T) {
 		{
 			name: "standard: others never resent", groups: []string{"g", "g", "g"},
 			out:  &sqs.SendMessageBatchOutput{Successful: ok("0", "2"), Failed: []types.BatchResultErrorEntry{fail("1", false, "InternalError")}},
-			want: batch.Outcome{Retry: []int{1}},
+			want: batch.Outcome{Retried: []batch.ItemError{cause(1, false, "InternalError")}},
 		},
 		{
 			name: "FIFO: later entries of the group go again", fifo: true, groups: []string{"a", "b", "a", "b", "a"},
 			out:  &sqs.SendMessageBatchOutput{Successful: ok("0", "1", "3", "4"), Failed: []types.BatchResultErrorEntry{fail("2", false, "InternalError")}},
-			want: batch.Outcome{Retry: []int{2, 4}},
+			want: batch.Outcome{Retry: []int{4}, Retried: []batch.ItemError{cause(2, false, "InternalError")}},
 		},
 		{
 			name: "FIFO: earlier entries of the group stay written", fifo: true, groups: []string{"a", "a", "a"},
 			out:  &sqs.SendMessageBatchOutput{Successful: ok("0", "2"), Failed: []types.BatchResultErrorEntry{fail("1", true, "ThrottlingException")}},
-			want: batch.Outcome{Retry: []int{1, 2}, Throttled: true},
+			want: batch.Outcome{Retry: []int{2}, Retried: []batch.ItemError{cause(1, true, "ThrottlingException")}, Throttled: true},
 		},
 		{
 			name: "FIFO: a refused entry does not hold its group", fifo: true, groups: []string{"a", "a", "a"},
@@ -136,7 +141,7 @@ func TestWriteOutcome(t *testing.T) {
 			name: "FIFO: a refused entry after a retried one is still refused", fifo: true, groups: []string{"a", "a", "a"},
 			out: &sqs.SendMessageBatchOutput{Successful: ok("2"),
 				Failed: []types.BatchResultErrorEntry{fail("0", false, "InternalError"), fail("1", true, "InvalidParameterValue")}},
-			want: batch.Outcome{Retry: []int{0, 2}, Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true}}}},
+			want: batch.Outcome{Retry: []int{2}, Retried: []batch.ItemError{cause(0, false, "InternalError")}, Failed: []batch.ItemError{cause(1, true, "InvalidParameterValue")}},
 		},
 	}
 	for _, tc := range tests {

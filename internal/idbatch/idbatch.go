@@ -1,0 +1,118 @@
+// Package idbatch maps the answer of a batch call whose entries carry ids
+// and come back in Successful and Failed lists (SQS SendMessageBatch, SNS
+// PublishBatch) to a batch.Outcome, with the rule of FIFO order that SQS
+// FIFO queues and SNS FIFO topics share, so that both backends read their
+// answers the same way.
+package idbatch
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/batchutils/batchutils/batch"
+)
+
+// MaxEntries is the most entries of a call that IDs names.
+const MaxEntries = 10
+
+// IDs are the entry ids of a call: an entry's index in the call, so that
+// they are unique in the call, short, and map back without a lookup.
+var IDs = func() (ids [MaxEntries]string) {
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+	}
+	return ids
+}()
+
+// Failure is an entry of the Failed list of an answer.
+type Failure struct {
+	ID            string
+	Code, Message string
+	SenderFault   bool
+}
+
+// Answer is what a call of N entries, whose ids are IDs[:N], got back.
+type Answer struct {
+	N          int
+	Successful []string  // the ids of the entries taken
+	Failed     []Failure // the entries not taken
+	// Group returns the message group of entry i on a FIFO queue or topic;
+	// nil elsewhere.
+	Group func(i int) string
+	// Throttle reports whether a failure's code says the service pushed
+	// back: the entry is retried, and the call counts as throttled.
+	Throttle func(code string) bool
+	// Cause makes the error of a failed entry.
+	Cause func(Failure) error
+}
+
+// What an answer said of an entry.
+const (
+	unseen = iota // in neither list: retried
+	taken
+	retried
+	refused
+)
+
+// Outcome maps the answer to an Outcome: an entry Failed with SenderFault
+// (and not throttled) is refused on its own; one Failed otherwise is
+// retried with its cause, and so is one the answer did not mention. On a
+// FIFO queue or topic, the entries of a group that follow a retried entry in
+// the call are retried after it too, even those the service took: the
+// service drops the repeats by their deduplication ids, so order holds. An
+// answer that names an id not sent, or one twice, is not trusted: Outcome
+// returns an error, and the whole call is retried.
+func (a Answer) Outcome() (batch.Outcome, error) {
+	var buf [MaxEntries]uint8
+	state := buf[:a.N]
+	index := func(id string) (int, error) {
+		i, err := strconv.Atoi(id)
+		if err != nil || i < 0 || i >= a.N || IDs[i] != id {
+			return 0, fmt.Errorf("the answer names an entry id %q that was not sent", id)
+		}
+		if state[i] != unseen {
+			return 0, fmt.Errorf("the answer names entry id %q twice", id)
+		}
+		return i, nil
+	}
+	for _, id := range a.Successful {
+		i, err := index(id)
+		if err != nil {
+			return batch.Outcome{}, err
+		}
+		state[i] = taken
+	}
+	var o batch.Outcome
+	for _, f := range a.Failed {
+		i, err := index(f.ID)
+		if err != nil {
+			return batch.Outcome{}, err
+		}
+		e := batch.ItemError{Index: i, Err: a.Cause(f)}
+		if throttled := a.Throttle(f.Code); throttled || !f.SenderFault {
+			state[i] = retried
+			o.Throttled = o.Throttled || throttled
+			o.Retried = append(o.Retried, e)
+		} else {
+			state[i] = refused
+			o.Failed = append(o.Failed, e)
+		}
+	}
+	var held map[string]bool // groups with an entry retried
+	for i, s := range state {
+		if a.Group != nil && s != refused {
+			if g := a.Group(i); held[g] && s == taken {
+				s = unseen
+			} else if s != taken {
+				if held == nil {
+					held = make(map[string]bool)
+				}
+				held[g] = true
+			}
+		}
+		if s == unseen {
+			o.Retry = append(o.Retry, i)
+		}
+	}
+	return o, nil
+}
