@@ -23,7 +23,9 @@ type Limits struct {
 	InOrder bool
 }
 
-// Sink is a backend: it measures items and writes batches of them.
+// Sink is a backend whose items need no encoding: it measures items and
+// writes batches of them. A backend with a wire format of its own implements
+// Backend instead, and its users get a Front.
 //
 // The dispatcher calls Limits once, in New. Measure is called from the
 // goroutine that calls Submit, possibly from many goroutines at once. Write is
@@ -130,8 +132,9 @@ type Config struct {
 	// Duplicates says what Submit does with an item whose key is already
 	// pending. The zero value is RejectDuplicates.
 	Duplicates DuplicatePolicy
-	// BackOff returns a fresh policy for each retry loop (one batch and
-	// what is left of it). nil: DefaultBackOff.
+	// BackOff returns a fresh policy for each item, the first time it is
+	// left to retry: an item's waits and its give-up follow its own policy,
+	// whatever calls carry it. nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
 	// CloseGrace is how long Close, once its context has ended, still
 	// waits for the answers of the calls under way: an answer that comes in

@@ -23,7 +23,31 @@ import (
 // backend in the order they were submitted; an item left to retry is sent
 // again before any later item of its key.
 type Dispatcher[T any] struct {
-	sink        Sink[T]
+	sink     Sink[T]
+	settings              // fixed in New
+	rate     *rateControl // its own lock, taken after mu, never before
+
+	// ctx is the context of every Write call; it is cancelled when Close
+	// gives up waiting.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup // the writers and the scheduler
+
+	rejected atomic.Int64 // changes outside mu
+
+	// mu guards every part below. It is never held while a Sink is
+	// called or a caller is told anything but through a buffered channel.
+	mu         sync.Mutex
+	queue[T]   // what is pending, by key, and what waits for a retry: queue.go
+	buffer     // what is accepted and not finished, for backpressure
+	counters   // what Stats reports
+	waiting[T] // Flush calls waiting, and failures not yet reported: wait.go
+	scheduler  // the goroutine of timed work: schedule.go
+	lifecycle  // Close
+}
+
+// settings are a Dispatcher's configuration, fixed in New.
+type settings struct {
 	limits      Limits // with MaxItems set to the batch size in use
 	maxInFlight int
 	maxBuf      int
@@ -32,62 +56,42 @@ type Dispatcher[T any] struct {
 	policy      DuplicatePolicy
 	newBackOff  func() backoff.BackOff
 	log         *slog.Logger
-	rate        *rateControl
+	grace       time.Duration // how long Close waits for the calls under way once its context ended
+}
 
-	// ctx is the context of every Write call; it is cancelled when Close
-	// gives up waiting.
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+// buffer is what the dispatcher holds: the items accepted and not finished,
+// which Submit blocks on.
+type buffer struct {
+	bufItems int           // items accepted and not yet finished
+	bufBytes int           // sum of their sizes
+	flyItems int           // of those, in flight or waiting for a retry
+	writers  int           // writer goroutines running
+	seq      uint64        // the number of the last accepted item
+	blocked  int           // Submit calls waiting for room
+	room     chan struct{} // closed when room is made, for them
+}
 
-	wg   sync.WaitGroup // the writers and the scheduler
-	kick chan struct{}  // wakes the scheduler
-	stop chan struct{}  // closed when the scheduler must return
-
-	rejected atomic.Int64 // changes outside mu
-
-	mu sync.Mutex
-	// The pending items: the ready queue holds the items without a key and
-	// the keys that may be sent, in the order they go; see queue.go.
-	ready       ring[slot[T]]
-	readyItems  int // what the ready queue holds for the next batches
-	readyBytes  int
-	keys        map[string]*keyState[T] // the keys with items not finished
-	retrying    retryHeap[T]            // what waits for its backoff to end
-	touched     []*keyState[T]          // keys a call settled, to update
-	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
-	freeKeys    []*keyState[T]          // for reuse
-	freeEntries []*entry[T]
-	freeFlights []*flight[T]
-	waitPending int // pending items with a SubmitWait caller
-
-	bufItems  int    // items accepted and not yet finished
-	bufBytes  int    // sum of their sizes
-	flyItems  int    // items in flight or waiting for a retry
-	writers   int    // writer goroutines running
-	seq       uint64 // the number of the last accepted item
+// counters are what Stats reports, but Rejected and Rate.
+type counters struct {
 	submitted int64
 	replaced  int64
 	written   int64
 	failed    int64
+	unknown   int64
 	retries   int64
 	batches   int64
 	throttled int64
-	waiters   []*waiter // Flush calls waiting
-	blocked   int       // Submit calls waiting for room
-	room      chan struct{}
-	failures  []Failure[T] // not yet reported
-	schedOn   bool         // the scheduler runs
-	wakeAt    time.Time    // when the scheduler wakes; zero: when kicked
-	stopped   bool         // the scheduler was told to stop
-	closing   bool         // Close was called: Submit refuses
-	aborted   bool         // Close gave up: nothing more is sent
-	closeDone chan struct{}
-	grace     time.Duration // how long Close waits for the calls under way once its context ended
+}
+
+// lifecycle is where Close stands.
+type lifecycle struct {
+	closing   bool          // Close was called: Submit refuses
+	aborted   bool          // Close gave up: nothing more is sent
+	closeDone chan struct{} // closed when the first Close returns
 	idle      chan struct{} // closed when the last writer returns, while Close waits for it
 	// The causes of the items Close gives up on: never sent, or sent and
 	// unanswered.
 	closedErr, unknownErr error
-	unknown               int64
 }
 
 // New returns a Dispatcher that writes to sink. It validates cfg against the
@@ -119,20 +123,22 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 		lim.MaxItemBytes = lim.MaxBatchBytes
 	}
 	d := &Dispatcher[T]{
-		sink:        sink,
-		limits:      lim,
-		maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
-		maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
-		maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
-		interval:    cfg.FlushInterval,
-		policy:      cfg.Duplicates,
-		newBackOff:  cfg.BackOff,
-		log:         cfg.Logger,
-		rate:        newRateControl(lim.MaxItems),
-		keys:        make(map[string]*keyState[T]),
-		stop:        make(chan struct{}),
-		closeDone:   make(chan struct{}),
-		grace:       cfg.CloseGrace,
+		sink: sink,
+		settings: settings{
+			limits:      lim,
+			maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
+			maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
+			maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
+			interval:    cfg.FlushInterval,
+			policy:      cfg.Duplicates,
+			newBackOff:  cfg.BackOff,
+			log:         cfg.Logger,
+			grace:       cfg.CloseGrace,
+		},
+		rate:      newRateControl(lim.MaxItems),
+		queue:     queue[T]{keys: make(map[string]*keyState[T])},
+		scheduler: scheduler{stop: make(chan struct{})},
+		lifecycle: lifecycle{closeDone: make(chan struct{})},
 	}
 	if d.grace == 0 {
 		d.grace = DefaultCloseGrace

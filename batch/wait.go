@@ -3,6 +3,12 @@ package batch
 // This file holds the waiting: SubmitWait callers waiting for their item,
 // and Flush calls waiting for the items accepted before them.
 
+// waiting is who waits for what, and what is to be reported.
+type waiting[T any] struct {
+	waiters  []*waiter    // Flush calls waiting
+	failures []Failure[T] // not yet reported
+}
+
 // waitCall is a SubmitWait caller waiting for the outcome of its item.
 type waitCall struct {
 	done chan error // gets the outcome once
