@@ -136,6 +136,12 @@ type Config struct {
 	// left to retry: an item's waits and its give-up follow its own policy,
 	// whatever calls carry it. nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
+	// ItemTTL is the longest an item may wait from Submit to being sent:
+	// an item still pending or waiting for a retry past it fails with
+	// ErrExpired and is never sent again (one already in a call is not
+	// recalled). For data that is worth less than nothing when late. 0: no
+	// limit.
+	ItemTTL time.Duration
 	// CloseGrace is how long Close, once its context has ended, still
 	// waits for the answers of the calls under way: an answer that comes in
 	// time says what became of their items. Past it the calls are
@@ -216,6 +222,9 @@ var (
 	// in the backend: resending it may write it twice. It does not match
 	// ErrClosed, and Stats counts such items in Unknown, not in Failed.
 	ErrOutcomeUnknown = errors.New("batch: the outcome of the item is unknown: its call may have been applied")
+	// ErrExpired is the cause of the failure of an item that waited longer
+	// than Config.ItemTTL to be sent.
+	ErrExpired = errors.New("batch: the item expired before it was written")
 	// ErrBadOutcome is the cause of the failure of an item that a Sink's
 	// Outcome named wrongly (an index out of range, or named twice): a bug
 	// in the sink. The item may or may not have been written.
@@ -391,4 +400,8 @@ type Stats struct {
 	Rate     float64
 	Pending  int // items buffered and not yet sent, now
 	InFlight int // items sent and not yet written or failed (including those waiting for a retry), now
+	// Unreported is the number of failures kept for the next Flush or
+	// Close, now. A failure handler (Dispatcher.HandleFailures) takes them
+	// as they happen instead: then it stays 0.
+	Unreported int
 }

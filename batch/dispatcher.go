@@ -57,6 +57,7 @@ type settings struct {
 	newBackOff  func() backoff.BackOff
 	log         *slog.Logger
 	grace       time.Duration // how long Close waits for the calls under way once its context ended
+	ttl         time.Duration // Config.ItemTTL
 }
 
 // buffer is what the dispatcher holds: the items accepted and not finished,
@@ -134,6 +135,7 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 			newBackOff:  cfg.BackOff,
 			log:         cfg.Logger,
 			grace:       cfg.CloseGrace,
+			ttl:         cfg.ItemTTL,
 		},
 		rate:      newRateControl(lim.MaxItems),
 		queue:     queue[T]{keys: make(map[string]*keyState[T])},
@@ -183,6 +185,8 @@ func checkConfig(cfg Config, lim Limits) error {
 		return fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
 	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
 		return fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
+	case cfg.ItemTTL < 0:
+		return fmt.Errorf("batch: Config.ItemTTL %v is negative", cfg.ItemTTL)
 	case cfg.CloseGrace < 0:
 		return fmt.Errorf("batch: Config.CloseGrace %v is negative", cfg.CloseGrace)
 	case cfg.BackOff != nil && cfg.BackOff() == nil:
@@ -347,6 +351,10 @@ func (d *Dispatcher[T]) Flush(ctx context.Context) error {
 		}
 		d.mu.Lock()
 	}
+	if err := d.waitHandedLocked(ctx); err != nil {
+		d.mu.Unlock()
+		return err
+	}
 	fs := d.failures
 	d.failures = nil
 	d.mu.Unlock()
@@ -464,13 +472,21 @@ func (d *Dispatcher[T]) abortLocked() {
 	d.readyItems, d.readyBytes, d.waitPending = 0, 0, 0
 }
 
-// shutdown stops the scheduler and waits for every goroutine.
+// shutdown stops the scheduler, waits for every writer and for the
+// scheduler, then for the failure handler's goroutine to hand everything
+// over.
 func (d *Dispatcher[T]) shutdown() {
 	d.mu.Lock()
 	d.stopped = true
 	d.mu.Unlock()
 	close(d.stop)
 	d.wg.Wait()
+	d.mu.Lock()
+	done := d.stopHandOverLocked()
+	d.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 // Stats returns the counters as they are now.
@@ -485,8 +501,9 @@ func (d *Dispatcher[T]) Stats() Stats {
 		Retries:   d.retries,
 		Batches:   d.batches,
 		Throttled: d.throttled,
-		Pending:   d.bufItems - d.flyItems,
-		InFlight:  d.flyItems,
+		Pending:    d.bufItems - d.flyItems,
+		InFlight:   d.flyItems,
+		Unreported: len(d.failures),
 	}
 	d.mu.Unlock()
 	s.Rejected = d.rejected.Load()

@@ -171,3 +171,15 @@ func (s frontSink[T, E]) Write(ctx context.Context, ps []pair[T, E]) (Outcome, e
 	s.bufs.Put(buf)
 	return out, err
 }
+
+// HandleFailures makes h receive each failure with the caller's item as it
+// happens, instead of keeping it for Flush or Close: see
+// Dispatcher.HandleFailures.
+func (f *Front[T, E]) HandleFailures(h func(Failure[T])) {
+	if h == nil {
+		return
+	}
+	f.core.HandleFailures(func(fl Failure[pair[T, E]]) {
+		h(Failure[T]{Item: fl.Item.item, Err: fl.Err})
+	})
+}

@@ -279,7 +279,7 @@ func (d *Dispatcher[T]) newEntryLocked(item T, size int, wc *waitCall) *entry[T]
 	}
 	d.seq++
 	e.item, e.size, e.seq, e.wait = item, size, d.seq, wc
-	if d.interval > 0 {
+	if d.interval > 0 || d.ttl > 0 {
 		e.at = time.Now()
 	}
 	return e
