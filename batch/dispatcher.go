@@ -493,14 +493,14 @@ func (d *Dispatcher[T]) shutdown() {
 func (d *Dispatcher[T]) Stats() Stats {
 	d.mu.Lock()
 	s := Stats{
-		Submitted: d.submitted,
-		Written:   d.written,
-		Failed:    d.failed,
-		Unknown:   d.unknown,
-		Replaced:  d.replaced,
-		Retries:   d.retries,
-		Batches:   d.batches,
-		Throttled: d.throttled,
+		Submitted:  d.submitted,
+		Written:    d.written,
+		Failed:     d.failed,
+		Unknown:    d.unknown,
+		Replaced:   d.replaced,
+		Retries:    d.retries,
+		Batches:    d.batches,
+		Throttled:  d.throttled,
 		Pending:    d.bufItems - d.flyItems,
 		InFlight:   d.flyItems,
 		Unreported: len(d.failures),
