@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Limits are a backend's hard limits on one batch call. The dispatcher never
@@ -149,6 +150,14 @@ type Config struct {
 	// DefaultCloseGrace; there is no way to wait for nothing but a
 	// negligible grace (a nanosecond).
 	CloseGrace time.Duration
+	// MeterProvider gives the OpenTelemetry meter of the dispatcher's
+	// metrics (docs/metrics.md): batchutils.items, batchutils.calls,
+	// batchutils.call.duration, batchutils.batch.size, batchutils.buffered
+	// and batchutils.rate.limit, each with the attributes
+	// batchutils.backend and batchutils.target. nil: the global
+	// MeterProvider (otel.GetMeterProvider), which records nothing until
+	// the application sets one.
+	MeterProvider metric.MeterProvider
 	// Logger receives failures at warn level, with counts and error codes
 	// only, and retries and error messages at debug level (a backend may
 	// quote item contents in its messages). Item contents themselves are

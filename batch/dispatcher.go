@@ -58,6 +58,7 @@ type settings struct {
 	log         *slog.Logger
 	grace       time.Duration // how long Close waits for the calls under way once its context ended
 	ttl         time.Duration // Config.ItemTTL
+	meters      *meters
 }
 
 // buffer is what the dispatcher holds: the items accepted and not finished,
@@ -82,6 +83,9 @@ type counters struct {
 	retries   int64
 	batches   int64
 	throttled int64
+	// callErrors are the calls that failed as a whole, but for throttling.
+	callErrors int64
+	reported   reported // what the metrics were given so far
 }
 
 // lifecycle is where Close stands.
@@ -145,6 +149,11 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 	if d.grace == 0 {
 		d.grace = DefaultCloseGrace
 	}
+	m, err := newMeters(cfg.MeterProvider, sink, d)
+	if err != nil {
+		return nil, fmt.Errorf("batch: Config.MeterProvider: %w", err)
+	}
+	d.meters = m
 	if d.newBackOff == nil {
 		d.newBackOff = DefaultBackOff
 	}
@@ -257,11 +266,11 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	}
 	key, size, err := d.sink.Measure(item)
 	if err != nil {
-		d.rejected.Add(1)
+		d.reject()
 		return err
 	}
 	if d.limits.MaxItemBytes > 0 && size > d.limits.MaxItemBytes {
-		d.rejected.Add(1)
+		d.reject()
 		return fmt.Errorf("%w: %d bytes, the most is %d", ErrItemTooLarge, size, d.limits.MaxItemBytes)
 	}
 	d.mu.Lock()
@@ -276,7 +285,7 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 			if ks != nil && ks.fresh > 0 && d.policy != KeepDuplicates {
 				if d.policy == RejectDuplicates {
 					d.mu.Unlock()
-					d.rejected.Add(1)
+					d.reject()
 					return ErrDuplicate
 				}
 				d.replaceLocked(ks, item, size, wc)
@@ -320,6 +329,12 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	return nil
 }
 
+// reject counts an item Submit refused.
+func (d *Dispatcher[T]) reject() {
+	d.rejected.Add(1)
+	d.meters.reportRejected()
+}
+
 // dispatchIfDueLocked starts writers when a full batch is ready, or an
 // urgent one.
 func (d *Dispatcher[T]) dispatchIfDueLocked() {
@@ -357,7 +372,9 @@ func (d *Dispatcher[T]) Flush(ctx context.Context) error {
 	}
 	fs := d.failures
 	d.failures = nil
+	delta := d.deltaLocked()
 	d.mu.Unlock()
+	d.meters.report(delta)
 	return failedError(fs)
 }
 
@@ -437,6 +454,8 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 		d.shutdown()
 	}
 	d.cancel(ErrClosed)
+	d.publish()
+	_ = d.meters.reg.Unregister() // the gauges: nothing is buffered any more
 	close(d.closeDone)
 	return err
 }

@@ -153,6 +153,14 @@ type frontSink[T, E any] struct {
 
 func (s frontSink[T, E]) Limits() Limits { return s.b.Limits() }
 
+// MetricLabels are the Backend's, if it is Labeled.
+func (s frontSink[T, E]) MetricLabels() (backend, target string) {
+	if l, ok := s.b.(Labeled); ok {
+		return l.MetricLabels()
+	}
+	return "", ""
+}
+
 func (s frontSink[T, E]) Measure(p pair[T, E]) (string, int, error) {
 	return p.entry.Key, p.entry.Size, p.err
 }

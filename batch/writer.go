@@ -133,8 +133,11 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		// Split to find the items that cause it; the others go on.
 		d.mu.Lock()
 		d.batches++
+		d.callErrors++
 		d.retries += int64(again)
+		delta := d.deltaLocked()
 		d.mu.Unlock()
+		d.meters.reportCall(time.Since(start), len(entries), delta)
 		d.log.Debug("batch: batch refused, splitting it", "items", len(entries), "error", err)
 		half := len(entries) / 2
 		d.send(entries[:half], items[:half], true)
@@ -145,7 +148,9 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 	d.batches++
 	d.retries += int64(again)
 	d.settleLocked(entries, out, err, start)
+	delta := d.deltaLocked()
 	d.mu.Unlock()
+	d.meters.reportCall(time.Since(start), len(entries), delta)
 }
 
 // sleep waits for wait, or until Close gives up; it reports whether the
@@ -221,15 +226,19 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		d.retriedKeys = d.retriedKeys[:0]
 		d.rate.observe(c)
 	case d.ctx.Err() != nil:
+		d.callErrors++
 		// Close gave up while the call was under way: it may have been
 		// applied.
 		d.failStoppedLocked(entries, true)
 	case IsPermanent(err):
+		d.callErrors++
 		d.log.Warn("batch: items refused", "items", len(entries), "code", errorCode(err))
 		d.log.Debug("batch: items refused", "error", err)
 		d.failAllLocked(entries, err)
 	default:
-		if IsThrottle(err) {
+		if !IsThrottle(err) {
+			d.callErrors++
+		} else {
 			d.throttled++
 			c := call{start: start, end: now, items: len(entries)}
 			for _, e := range entries {
