@@ -166,3 +166,11 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PutEventsRequestE
 	}
 	return o, nil
 }
+
+// MetricLabels names the backend and the event bus in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) {
+	if w.bus == nil {
+		return "eventbridge", "default"
+	}
+	return "eventbridge", *w.bus
+}
