@@ -1,0 +1,209 @@
+package snsbatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/msgattr"
+)
+
+// Client is the part of *sns.Client the dispatcher uses. Any wrapper or
+// test double with this method plugs in.
+type Client interface {
+	PublishBatch(ctx context.Context, params *sns.PublishBatchInput, optFns ...func(*sns.Options)) (*sns.PublishBatchOutput, error)
+}
+
+var _ Client = (*sns.Client)(nil)
+
+// SNS's limits on PublishBatch and on a message, from the PublishBatch and
+// Publish API references.
+const (
+	// MaxBatchEntries is the most entries in one PublishBatch call.
+	MaxBatchEntries = 10
+	// DefaultMaxMessageBytes is a topic's MaximumMessageSize unless it was
+	// raised, and the default of Config.MaxMessageBytes: 256 KiB. It bounds
+	// one message and the messages of one call alike, each counted as its
+	// body plus every attribute's name, data type and value.
+	DefaultMaxMessageBytes = 256 << 10
+	// MaxMessageBytes is the most a topic's MaximumMessageSize can be.
+	MaxMessageBytes = 1 << 20
+	// MaxSubjectLength is the most characters of a Subject ("less than
+	// 100").
+	MaxSubjectLength = 99
+)
+
+// Message is one message with everything PublishBatch lets a publisher set
+// but MessageStructure. An item of type Message (or a non-nil *Message) is
+// published as it is.
+type Message struct {
+	// Body is the message: 1 byte or more of UTF-8.
+	Body string
+	// Subject, if set, is UTF-8 text of at most MaxSubjectLength
+	// characters, without line breaks or other control characters.
+	Subject string
+	// Attributes are the message attributes, checked as SQS checks them
+	// (at most 10; a name of a-z A-Z 0-9 _ - .; a data type of String,
+	// Number or Binary with an optional .label, such as String.Array).
+	Attributes map[string]types.MessageAttributeValue
+	// GroupID is the MessageGroupId: required on a FIFO topic, where it
+	// orders messages; optional elsewhere (passed on to fair queues).
+	GroupID string
+	// DeduplicationID is the MessageDeduplicationId: required on a FIFO
+	// topic unless Config.ContentBasedDeduplication, refused elsewhere.
+	DeduplicationID string
+}
+
+// GroupIDer is implemented by an item type, other than Message, that
+// carries its message group id: Publish takes it from MessageGroupID. An
+// item type of sqsbatch's with this method works here too.
+type GroupIDer = msgattr.GroupIDer
+
+// DeduplicationIDer is implemented by an item type, other than Message,
+// that carries its message deduplication id, taken at Publish.
+type DeduplicationIDer = msgattr.DeduplicationIDer
+
+// Attributer is implemented by an item type, other than Message, that
+// carries SNS message attributes, taken at Publish.
+type Attributer interface {
+	MessageAttributes() map[string]types.MessageAttributeValue
+}
+
+// Config says where and how a Dispatcher publishes.
+type Config struct {
+	// TopicARN is the topic's ARN. Required. A topic whose name ends in
+	// ".fifo" is a FIFO topic: the messages of a group keep their order.
+	TopicARN string
+	// ContentBasedDeduplication says that the FIFO topic deduplicates by
+	// content, so that a message may come without a deduplication id. It is
+	// not read from the topic: set it as the topic is.
+	ContentBasedDeduplication bool
+	// MaxMessageBytes is the topic's MaximumMessageSize: the most bytes of
+	// one message, and of the messages of one call. 0:
+	// DefaultMaxMessageBytes; at most MaxMessageBytes.
+	MaxMessageBytes int
+	// Batch tunes the batching core: batch size (at most 10), timed flush,
+	// concurrency, buffer, retries and logging. On a FIFO topic its
+	// Duplicates policy is batch.KeepDuplicates; another explicit policy
+	// is a configuration error.
+	Batch batch.Config
+}
+
+// Errors that callers branch on with errors.Is, besides
+// batch.ErrItemTooLarge and batch.ErrClosed. Publish returns them, wrapped
+// with the detail, for a message SNS would refuse.
+var (
+	// ErrInvalidMessage is returned for a message whose body is empty or
+	// not UTF-8, whose Subject is too long or holds a control character,
+	// or that cannot be encoded.
+	ErrInvalidMessage = errors.New("snsbatch: invalid message")
+	// ErrInvalidAttribute is returned for a bad message attribute (a bad
+	// character in a value as a *CharacterError, a Number out of range as a
+	// *NumberError), or for more than 10 of them.
+	ErrInvalidAttribute = errors.New("snsbatch: invalid message attribute")
+	// ErrInvalidGroupID is returned for a FIFO message without a group id,
+	// and for one that is not 1 to 128 of a-z A-Z 0-9 and ASCII punctuation.
+	ErrInvalidGroupID = errors.New("snsbatch: invalid message group id")
+	// ErrInvalidDeduplicationID is returned for a FIFO message without one
+	// (unless Config.ContentBasedDeduplication), for one that is not 1 to
+	// 128 of a-z A-Z 0-9 and ASCII punctuation, and for one on a standard
+	// topic.
+	ErrInvalidDeduplicationID = errors.New("snsbatch: invalid message deduplication id")
+)
+
+// CharacterError reports a character not allowed in an attribute's value or
+// data type. It wraps ErrInvalidAttribute.
+type CharacterError = msgattr.CharacterError
+
+// NumberError reports a Number attribute SNS would refuse for its precision
+// or magnitude, as SQS would. It wraps ErrInvalidAttribute.
+type NumberError = msgattr.NumberError
+
+// EntryError is the cause of the failure of a message that SNS refused on
+// its own, or kept failing until the retry policy gave up, as its Failed
+// entry said. Match it with errors.As.
+type EntryError struct {
+	Code        string // SNS's error code, such as InvalidParameter
+	Message     string // SNS's message
+	SenderFault bool   // true: the message itself is at fault
+}
+
+// Error returns SNS's code and message.
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("snsbatch: SNS refused the message: %s: %s", e.Code, e.Message)
+}
+
+// ErrorCode returns SNS's error code, as smithy.APIError's ErrorCode does.
+func (e *EntryError) ErrorCode() string { return e.Code }
+
+// Dispatcher publishes items of type T to one SNS topic in PublishBatch
+// calls. A Message item is published as it is; a string or []byte is the
+// body; any other T is encoded to a JSON body, with its ids and attributes
+// from the GroupIDer, DeduplicationIDer and Attributer methods it has. All
+// its methods are safe for concurrent use. Do not modify an item after
+// passing it to Publish.
+type Dispatcher[T any] struct {
+	// Front gives Flush, Close, Stats, and Submit and SubmitWait, which
+	// are Publish and PublishWait.
+	*batch.Front[T, types.PublishBatchRequestEntry]
+}
+
+// topicPattern is a topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME.
+var topicPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$`)
+
+// New returns a Dispatcher that publishes through client as cfg says. It
+// validates cfg once and returns a clear error for a bad one.
+func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
+	fifo := strings.HasSuffix(cfg.TopicARN, ".fifo")
+	switch {
+	case client == nil:
+		return nil, errors.New("snsbatch: New needs a Client, got nil")
+	case !topicPattern.MatchString(cfg.TopicARN):
+		return nil, fmt.Errorf("snsbatch: Config.TopicARN %q is not a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", cfg.TopicARN)
+	case cfg.MaxMessageBytes < 0 || cfg.MaxMessageBytes > MaxMessageBytes:
+		return nil, fmt.Errorf("snsbatch: Config.MaxMessageBytes %d is not between 1 and %d", cfg.MaxMessageBytes, MaxMessageBytes)
+	case cfg.ContentBasedDeduplication && !fifo:
+		return nil, fmt.Errorf("snsbatch: Config.ContentBasedDeduplication is set for %q, a standard topic: it is for FIFO topics only", cfg.TopicARN)
+	case fifo && cfg.Batch.Duplicates != batch.RejectDuplicates && cfg.Batch.Duplicates != batch.KeepDuplicates:
+		return nil, fmt.Errorf("snsbatch: Config.Batch.Duplicates is %v for a FIFO topic: its message groups keep every message in order (batch.KeepDuplicates)", cfg.Batch.Duplicates)
+	}
+	w := &writer[T]{client: client, topic: cfg.TopicARN, fifo: fifo, cbd: cfg.ContentBasedDeduplication, maxBytes: cfg.MaxMessageBytes}
+	if w.maxBytes == 0 {
+		w.maxBytes = DefaultMaxMessageBytes
+	}
+	if fifo {
+		cfg.Batch.Duplicates = batch.KeepDuplicates
+	}
+	f, err := batch.NewFront(w, cfg.Batch)
+	if err != nil {
+		return nil, err
+	}
+	return &Dispatcher[T]{f}, nil
+}
+
+// Publish queues item to be published. It returns once the item is
+// buffered: Flush and Close report the outcome. Errors match
+// batch.ErrItemTooLarge (over Config.MaxMessageBytes), ErrInvalidMessage,
+// ErrInvalidAttribute, ErrInvalidGroupID, ErrInvalidDeduplicationID or
+// batch.ErrClosed with errors.Is; if the buffer is full and ctx ends first,
+// ctx's error.
+func (d *Dispatcher[T]) Publish(ctx context.Context, item T) error {
+	return d.Submit(ctx, item)
+}
+
+// PublishWait publishes item and waits for this message's own outcome: nil
+// once SNS has taken it, or its error (an *EntryError where SNS refused it,
+// the API error where it refused the call, batch.ErrUnprocessed with SNS's
+// last answer where a retry gave up); that failure is then not reported
+// again by Flush or Close. It refuses a message as Publish does. It never
+// waits for a batch to fill. If ctx ends first, PublishWait returns ctx's
+// error and the message is still published (or reported by Flush).
+func (d *Dispatcher[T]) PublishWait(ctx context.Context, item T) error {
+	return d.SubmitWait(ctx, item)
+}
