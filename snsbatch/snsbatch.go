@@ -22,35 +22,26 @@ type Client interface {
 
 var _ Client = (*sns.Client)(nil)
 
-// SNS's limits on PublishBatch and on a message, from the PublishBatch and
-// Publish API references.
+// SNS's limits on PublishBatch and on a message (docs/sns.md).
 const (
-	// MaxBatchEntries is the most entries in one PublishBatch call.
-	MaxBatchEntries = 10
-	// DefaultMaxMessageBytes is a topic's MaximumMessageSize unless it was
-	// raised, and the default of Config.MaxMessageBytes: 256 KiB. It bounds
-	// one message and the messages of one call alike, each counted as its
+	MaxBatchEntries = 10 // entries in one PublishBatch call
+	// DefaultMaxMessageBytes is a topic's MaximumMessageSize unless raised:
+	// it bounds a message, and the messages of a call, each counted as its
 	// body plus every attribute's name, data type and value.
 	DefaultMaxMessageBytes = 256 << 10
-	// MaxMessageBytes is the most a topic's MaximumMessageSize can be.
-	MaxMessageBytes = 1 << 20
-	// MaxSubjectLength is the most characters of a Subject ("less than
-	// 100").
-	MaxSubjectLength = 99
+	MaxMessageBytes        = 1 << 20 // the most a MaximumMessageSize can be
+	MaxSubjectLength       = 99      // characters of a Subject ("less than 100")
 )
 
 // Message is one message with everything PublishBatch lets a publisher set
-// but MessageStructure. An item of type Message (or a non-nil *Message) is
-// published as it is.
+// but MessageStructure. A Message item (or non-nil *Message) goes as it is.
 type Message struct {
 	// Body is the message: 1 byte or more of UTF-8.
 	Body string
 	// Subject, if set, is UTF-8 text of at most MaxSubjectLength
 	// characters, without line breaks or other control characters.
 	Subject string
-	// Attributes are the message attributes, checked as SQS checks them
-	// (at most 10; a name of a-z A-Z 0-9 _ - .; a data type of String,
-	// Number or Binary with an optional .label, such as String.Array).
+	// Attributes are the message attributes, checked as SQS checks them.
 	Attributes map[string]types.MessageAttributeValue
 	// GroupID is the MessageGroupId: required on a FIFO topic, where it
 	// orders messages; optional elsewhere (passed on to fair queues).
@@ -81,39 +72,30 @@ type Config struct {
 	// ".fifo" is a FIFO topic: the messages of a group keep their order.
 	TopicARN string
 	// ContentBasedDeduplication says that the FIFO topic deduplicates by
-	// content, so that a message may come without a deduplication id. It is
-	// not read from the topic: set it as the topic is.
+	// content: a message needs no deduplication id. Set it as the topic is.
 	ContentBasedDeduplication bool
-	// MaxMessageBytes is the topic's MaximumMessageSize: the most bytes of
-	// one message, and of the messages of one call. 0:
-	// DefaultMaxMessageBytes; at most MaxMessageBytes.
+	// MaxMessageBytes is the topic's MaximumMessageSize, the most bytes of
+	// a message and of a call. 0: DefaultMaxMessageBytes.
 	MaxMessageBytes int
-	// Batch tunes the batching core: batch size (at most 10), timed flush,
-	// concurrency, buffer, retries and logging. On a FIFO topic its
-	// Duplicates policy is batch.KeepDuplicates; another explicit policy
-	// is a configuration error.
+	// Batch tunes the batching core (at most 10 entries a call). On a FIFO
+	// topic its Duplicates policy is batch.KeepDuplicates.
 	Batch batch.Config
 }
 
-// Errors that callers branch on with errors.Is, besides
-// batch.ErrItemTooLarge and batch.ErrClosed. Publish returns them, wrapped
-// with the detail, for a message SNS would refuse.
+// Errors that Publish returns, wrapped, for a message SNS would refuse;
+// match them with errors.Is.
 var (
-	// ErrInvalidMessage is returned for a message whose body is empty or
-	// not UTF-8, whose Subject is too long or holds a control character,
-	// or that cannot be encoded.
+	// ErrInvalidMessage: a body empty or not UTF-8, a bad Subject, an item
+	// that cannot be encoded.
 	ErrInvalidMessage = errors.New("snsbatch: invalid message")
-	// ErrInvalidAttribute is returned for a bad message attribute (a bad
-	// character in a value as a *CharacterError, a Number out of range as a
-	// *NumberError), or for more than 10 of them.
+	// ErrInvalidAttribute: a bad message attribute (see *CharacterError,
+	// *NumberError), or more than 10.
 	ErrInvalidAttribute = errors.New("snsbatch: invalid message attribute")
-	// ErrInvalidGroupID is returned for a FIFO message without a group id,
-	// and for one that is not 1 to 128 of a-z A-Z 0-9 and ASCII punctuation.
+	// ErrInvalidGroupID: none on a FIFO topic, or not 1 to 128 of a-z A-Z
+	// 0-9 and ASCII punctuation.
 	ErrInvalidGroupID = errors.New("snsbatch: invalid message group id")
-	// ErrInvalidDeduplicationID is returned for a FIFO message without one
-	// (unless Config.ContentBasedDeduplication), for one that is not 1 to
-	// 128 of a-z A-Z 0-9 and ASCII punctuation, and for one on a standard
-	// topic.
+	// ErrInvalidDeduplicationID: none on a FIFO topic without content-based
+	// deduplication, one on a standard topic, or a malformed one.
 	ErrInvalidDeduplicationID = errors.New("snsbatch: invalid message deduplication id")
 )
 
@@ -197,13 +179,10 @@ func (d *Dispatcher[T]) Publish(ctx context.Context, item T) error {
 	return d.Submit(ctx, item)
 }
 
-// PublishWait publishes item and waits for this message's own outcome: nil
-// once SNS has taken it, or its error (an *EntryError where SNS refused it,
-// the API error where it refused the call, batch.ErrUnprocessed with SNS's
-// last answer where a retry gave up); that failure is then not reported
-// again by Flush or Close. It refuses a message as Publish does. It never
-// waits for a batch to fill. If ctx ends first, PublishWait returns ctx's
-// error and the message is still published (or reported by Flush).
+// PublishWait publishes item and waits for its own outcome: nil once SNS
+// took it, or its cause, which Flush and Close then do not report again. It
+// never waits for a batch to fill. If ctx ends first, it returns ctx's error
+// and the message is still published (or reported by Flush).
 func (d *Dispatcher[T]) PublishWait(ctx context.Context, item T) error {
 	return d.SubmitWait(ctx, item)
 }

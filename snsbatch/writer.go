@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -50,19 +51,20 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PublishBatchRequestEntry],
 	if e.Size, err = w.check(&m); err != nil {
 		return e, err
 	}
-	e.Value = types.PublishBatchRequestEntry{Message: &m.Body, MessageAttributes: m.Attributes}
-	for _, f := range []struct {
-		v   string
-		dst **string
-	}{{m.Subject, &e.Value.Subject}, {m.GroupID, &e.Value.MessageGroupId}, {m.DeduplicationID, &e.Value.MessageDeduplicationId}} {
-		if f.v != "" {
-			*f.dst = aws.String(f.v)
-		}
-	}
+	e.Value = types.PublishBatchRequestEntry{Message: &m.Body, MessageAttributes: m.Attributes,
+		Subject: nonEmpty(m.Subject), MessageGroupId: nonEmpty(m.GroupID), MessageDeduplicationId: nonEmpty(m.DeduplicationID)}
 	if w.fifo {
 		e.Key = m.GroupID
 	}
 	return e, nil
+}
+
+// nonEmpty returns &s, or nil for "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // toMessage converts an item to the Message it stands for.
@@ -99,21 +101,12 @@ func (w *writer[T]) check(m *Message) (int, error) {
 	switch n := utf8.RuneCountInString(m.Subject); {
 	case m.Body == "" || !utf8.ValidString(m.Body):
 		return 0, fmt.Errorf("%w: the body is empty or not UTF-8", ErrInvalidMessage)
-	case n > MaxSubjectLength || !utf8.ValidString(m.Subject):
-		return 0, fmt.Errorf("%w: the subject is not UTF-8, or is %d characters long (the most is %d)", ErrInvalidMessage, n, MaxSubjectLength)
+	case n > MaxSubjectLength || !utf8.ValidString(m.Subject) || strings.IndexFunc(m.Subject, unicode.IsControl) >= 0:
+		return 0, fmt.Errorf("%w: the subject %q is not UTF-8, holds a control character, or is over %d characters", ErrInvalidMessage, m.Subject, MaxSubjectLength)
 	}
-	for _, r := range m.Subject {
-		if unicode.IsControl(r) {
-			return 0, fmt.Errorf("%w: the subject holds %U, a control character", ErrInvalidMessage, r)
-		}
-	}
-	n, err := msgattr.Check(func(yield func(string, msgattr.Value) bool) {
-		for name, a := range m.Attributes {
-			if !yield(name, msgattr.Value{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}) {
-				return
-			}
-		}
-	}, len(m.Attributes), ErrInvalidAttribute)
+	n, err := msgattr.Check(m.Attributes, func(a types.MessageAttributeValue) msgattr.Value {
+		return msgattr.Value{DataType: a.DataType, StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+	}, ErrInvalidAttribute)
 	if err != nil {
 		return 0, err
 	}

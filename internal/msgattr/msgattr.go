@@ -6,7 +6,6 @@ package msgattr
 
 import (
 	"fmt"
-	"iter"
 	"strings"
 	"unicode/utf8"
 )
@@ -89,19 +88,19 @@ func CheckText(where, s string, sentinel error) error {
 	return nil
 }
 
-// Check checks n message attributes as the service does and returns their
-// size: the bytes of every name, data type and value. Its errors wrap
-// sentinel.
-func Check(attrs iter.Seq2[string, Value], n int, sentinel error) (int, error) {
-	if n > MaxAttributes {
-		return 0, fmt.Errorf("%w: %d attributes, the most is %d", sentinel, n, MaxAttributes)
+// Check checks message attributes of an SDK's type V, whose Value value
+// returns, as the service does and returns their size: the bytes of every
+// name, data type and value. Its errors wrap sentinel.
+func Check[V any](attrs map[string]V, value func(V) Value, sentinel error) (int, error) {
+	if len(attrs) > MaxAttributes {
+		return 0, fmt.Errorf("%w: %d attributes, the most is %d", sentinel, len(attrs), MaxAttributes)
 	}
 	size := 0
 	for name, a := range attrs {
 		if err := checkAttributeName(name); err != nil {
 			return 0, fmt.Errorf("%w: name %q %w", sentinel, name, err)
 		}
-		n, err := checkAttributeValue(name, a, sentinel)
+		n, err := checkAttributeValue(name, value(a), sentinel)
 		if err != nil {
 			return 0, err
 		}
