@@ -22,19 +22,14 @@ type Client interface {
 
 var _ Client = (*eventbridge.Client)(nil)
 
-// EventBridge's limits on PutEvents, from the PutEvents API reference and
-// the user guide's "Calculating PutEvents event entry size".
+// EventBridge's limits on PutEvents (docs/eventbridge.md has the sources).
 const (
-	// MaxBatchEntries is the most entries in one PutEvents call.
-	MaxBatchEntries = 10
-	// MaxCallBytes bounds the entries of one call, by EventBridge's count
-	// (see Event): their sizes must add up to less than 1 MiB. It is not a
-	// quota an account can raise. An event must be smaller too.
-	MaxCallBytes = 1 << 20
-	// TimeBytes is what a set Event.Time counts in an entry's size.
-	TimeBytes = 14
-	// MaxDetailTypeLength is the longest DetailType, in characters.
-	MaxDetailTypeLength = 128
+	MaxBatchEntries = 10 // entries in one PutEvents call
+	// MaxCallBytes bounds a call: the sizes of its entries, by EventBridge's
+	// count (see Event), add up to less than it.
+	MaxCallBytes        = 1 << 20
+	TimeBytes           = 14  // what a set Event.Time counts in an entry's size
+	MaxDetailTypeLength = 128 // characters of a DetailType
 )
 
 // Event is one event with everything PutEvents lets a sender set but the
@@ -52,43 +47,38 @@ type Event struct {
 	Detail any
 	// Resources are the ARNs of the resources the event concerns, if any.
 	Resources []string
-	// Time is the event's time; zero: EventBridge uses the time of the
-	// call.
+	// Time is the event's time; zero: the time of the call.
 	Time time.Time
 }
 
 // Config says where and how a Dispatcher puts events.
 type Config struct {
-	// EventBus is the event bus's name or ARN; "": the account's default
-	// bus.
+	// EventBus is the event bus's name or ARN; "": the default bus.
 	EventBus string
 	// Source and DetailType are those of the items that are not Events
 	// (their JSON is the Detail), and of Events that leave theirs empty.
 	// New requires both when the item type is neither Event, *Event nor
 	// an interface.
 	Source, DetailType string
-	// Batch tunes the batching core: batch size (at most 10), timed flush,
-	// concurrency, buffer, retries and logging. Events have no key: its
-	// Duplicates policy has no effect.
+	// Batch tunes the batching core (at most 10 entries a call). Events
+	// have no key: its Duplicates policy has no effect.
 	Batch batch.Config
 }
 
-// Errors that callers branch on with errors.Is, besides
-// batch.ErrItemTooLarge (an event of MaxCallBytes or more by EventBridge's
-// count) and batch.ErrClosed.
+// Errors that Put returns, wrapped, for an event EventBridge would refuse;
+// match them with errors.Is.
 var (
-	// ErrInvalidEvent is returned by Put for an event without a Source or
-	// a DetailType, with one too long or not UTF-8, or a nil *Event.
+	// ErrInvalidEvent: a Source or DetailType missing, too long or not
+	// UTF-8, or a nil *Event.
 	ErrInvalidEvent = errors.New("eventbridgebatch: invalid event")
-	// ErrInvalidDetail is returned by Put for a Detail that is missing, not
-	// a JSON object, not UTF-8, or cannot be encoded.
+	// ErrInvalidDetail: a Detail missing, not a JSON object, not UTF-8, or
+	// that cannot be encoded.
 	ErrInvalidDetail = errors.New("eventbridgebatch: the detail is not a JSON object")
 )
 
 // EntryError is the cause of the failure of an event that PutEvents
-// refused on its own, or kept failing until the retry policy gave up: its
-// result entry's ErrorCode (MalformedDetail, InvalidArgument,
-// ThrottlingException, ...) and ErrorMessage. Match it with errors.As.
+// refused, or kept failing until the retry policy gave up: its result
+// entry's ErrorCode and ErrorMessage. Match it with errors.As.
 type EntryError struct {
 	Code    string
 	Message string
@@ -152,14 +142,10 @@ func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
 	return d.Submit(ctx, item)
 }
 
-// PutWait queues item like Put and waits for its own outcome: nil once
-// EventBridge took the event, or its cause, as Flush would report it (an
-// *EntryError with EventBridge's code and message, batch.ErrUnprocessed
-// with the last answer, the AWS error of the call); that failure is then
-// not reported again by Flush or Close. It refuses an item as Put does. The
-// event is not held for a full call: it goes as soon as a call can be made,
-// with whatever other callers have pending. If ctx ends first, PutWait
-// returns ctx's error, and the event is still put (or reported by Flush).
+// PutWait puts item like Put and waits for its own outcome: nil once
+// EventBridge took the event, or its cause, which Flush and Close then do
+// not report again. It never waits for a batch to fill. If ctx ends first,
+// it returns ctx's error, and the event is still put (or reported by Flush).
 func (d *Dispatcher[T]) PutWait(ctx context.Context, item T) error {
 	return d.SubmitWait(ctx, item)
 }
