@@ -243,19 +243,17 @@ func checkAttributeValue(name string, a types.MessageAttributeValue) (int, error
 		return bad("no DataType")
 	}
 	typ := *a.DataType
-	base, label, labelled := strings.Cut(typ, ".")
-	if len(typ) > MaxAttributeNameLength {
-		return bad("DataType is %d characters long, the most is %d", len(typ), MaxAttributeNameLength)
+	// The data type, custom label included, is held to a body's
+	// characters, and to MaxAttributeNameLength of them.
+	if i, r, ok := firstBadChar(typ); !ok {
+		return 0, &CharacterError{Where: fmt.Sprintf("the DataType of attribute %q", name), Offset: i, Char: r, Err: ErrInvalidAttribute}
 	}
-	if labelled {
-		if label == "" {
-			return bad("DataType %q has an empty custom label", typ)
-		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; c <= ' ' || c > '~' {
-				return bad("DataType %q holds %q: a custom label is made of printable ASCII", typ, c)
-			}
-		}
+	if n := utf8.RuneCountInString(typ); n > MaxAttributeNameLength {
+		return bad("DataType is %d characters long, the most is %d", n, MaxAttributeNameLength)
+	}
+	base, label, labelled := strings.Cut(typ, ".")
+	if labelled && label == "" {
+		return bad("DataType %q has an empty custom label", typ)
 	}
 	if len(a.StringListValues) > 0 || len(a.BinaryListValues) > 0 {
 		return bad("StringListValues and BinaryListValues are reserved by SQS and not implemented")

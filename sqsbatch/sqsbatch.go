@@ -58,7 +58,9 @@ type Message struct {
 	// Attributes are the message attributes, at most MaxAttributes. Each
 	// has a DataType of String, Number or Binary, optionally with a custom
 	// label ("Number.int", "Binary.gif"), and a non-empty StringValue
-	// (String, Number) or BinaryValue (Binary).
+	// (String, Number) or BinaryValue (Binary). The data type, label
+	// included, is up to MaxAttributeNameLength characters of those a
+	// Body allows.
 	Attributes map[string]types.MessageAttributeValue
 	// GroupID is the MessageGroupId: required on a FIFO queue, where it
 	// orders messages; optional on a standard queue (fair queues), where it
@@ -138,11 +140,12 @@ var (
 )
 
 // CharacterError reports a character that SQS does not allow in a message
-// body or a String attribute value, or bytes that are not UTF-8. It wraps
-// ErrInvalidMessage (in a body) or ErrInvalidAttribute (in an attribute).
+// body, a String attribute value or an attribute's data type, or bytes that
+// are not UTF-8. It wraps ErrInvalidMessage (in a body) or
+// ErrInvalidAttribute (in an attribute).
 type CharacterError struct {
-	Where  string // "body", or `attribute "name"`
-	Offset int    // in bytes, into the body or value
+	Where  string // "body", `attribute "name"` or `the DataType of attribute "name"`
+	Offset int    // in bytes, into the body, value or data type
 	Char   rune   // utf8.RuneError for bytes that are not UTF-8
 	Err    error  // ErrInvalidMessage or ErrInvalidAttribute
 }
