@@ -81,3 +81,83 @@ func TestAttributeDataTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestNumberAttributes checks Number values at SQS's limits: up to 38
+// significant digits (leading and trailing zeros do not count), a magnitude
+// from 10^-128 to 10^+126, or zero.
+func TestNumberAttributes(t *testing.T) {
+	digits38 := "12345678901234567890123456789012345678"
+	tests := []struct {
+		name  string
+		value string
+		want  *sqsbatch.NumberError // nil: accepted; else its Digits and Exponent
+	}{
+		{"zero", "0", nil},
+		{"negative zero", "-0", nil},
+		{"zero with a fraction and an exponent", "0.000e-500", nil},
+		{"38 digits", digits38, nil},
+		{"38 digits negative", "-" + digits38, nil},
+		{"39 digits", digits38 + "9", &sqsbatch.NumberError{Digits: 39, Exponent: 38}},
+		{"39 digits across the point", digits38[:20] + "." + digits38[20:] + "9", &sqsbatch.NumberError{Digits: 39, Exponent: 19}},
+		{"38 digits after leading zeros", "-000.000" + digits38, nil},
+		{"38 digits before trailing zeros", digits38 + "000000", nil},
+		{"38 digits before fraction zeros", digits38[:30] + "." + digits38[30:] + "0000000", nil},
+		{"1 then 60 zeros", "1" + strings.Repeat("0", 60), nil},
+		{"1e200", "1e200", &sqsbatch.NumberError{Digits: 1, Exponent: 200}},
+		{"-1e200", "-1e200", &sqsbatch.NumberError{Digits: 1, Exponent: 200}},
+		{"1e-200", "1e-200", &sqsbatch.NumberError{Digits: 1, Exponent: -200}},
+		{"-1e-200", "-1e-200", &sqsbatch.NumberError{Digits: 1, Exponent: -200}},
+		{"10^126", "1e126", nil},
+		{"-10^126", "-1e126", nil},
+		{"10^126 with a plus", "+1E+126", nil},
+		{"10^126 written long", "1" + strings.Repeat("0", 126), nil},
+		{"10^126 as 0.1e127", "0.1e127", nil},
+		{"10^126 as 10e125", "10e125", nil},
+		{"just over 10^126", "1.0000000000000000000000000000000000001e126", &sqsbatch.NumberError{Digits: 38, Exponent: 126}},
+		{"just under 10^126", "9.9999999999999999999999999999999999999e125", nil},
+		{"2 × 10^126", "2e126", &sqsbatch.NumberError{Digits: 1, Exponent: 126}},
+		{"10^127", "1e127", &sqsbatch.NumberError{Digits: 1, Exponent: 127}},
+		{"10^127 written long", "1" + strings.Repeat("0", 127), &sqsbatch.NumberError{Digits: 1, Exponent: 127}},
+		{"10^-128", "1e-128", nil},
+		{"-10^-128", "-1E-128", nil},
+		{"10^-128 as 0.1e-127", "0.1e-127", nil},
+		{"10^-128 written long", "0." + strings.Repeat("0", 127) + "1", nil},
+		{"just under 10^-128", "9.9999999999999999999999999999999999999e-129", &sqsbatch.NumberError{Digits: 38, Exponent: -129}},
+		{"10^-129", "1e-129", &sqsbatch.NumberError{Digits: 1, Exponent: -129}},
+		{"10^-129 written long", "0." + strings.Repeat("0", 128) + "1", &sqsbatch.NumberError{Digits: 1, Exponent: -129}},
+		{"38 digits at the top", "9999999999999999999999999999999999999.9e89", nil},
+		{"exponent with leading zeros", "1e+000000126", nil},
+		{"huge exponent", "1e99999999999999999999999", &sqsbatch.NumberError{Digits: 1, Exponent: 1e9}},
+		{"huge negative exponent", "1e-99999999999999999999999", &sqsbatch.NumberError{Digits: 1, Exponent: -1e9}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := testutil.NewFakeSQS()
+			d, err := sqsbatch.New[sqsbatch.Message](fake, sqsbatch.Config{QueueURL: fake.CreateQueue("q", false)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeOK(t, d)
+			attr := types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(tc.value)}
+			err = d.Send(t.Context(), sqsbatch.Message{Body: "x", Attributes: map[string]types.MessageAttributeValue{"n": attr}})
+			if tc.want == nil {
+				if err != nil {
+					t.Errorf("Send(%s): %v, want nil", tc.value, err)
+				}
+				return
+			}
+			if !errors.Is(err, sqsbatch.ErrInvalidAttribute) {
+				t.Errorf("Send(%s): %v, want ErrInvalidAttribute", tc.value, err)
+			}
+			var got *sqsbatch.NumberError
+			if !errors.As(err, &got) {
+				t.Fatalf("Send(%s): %v, want a *NumberError", tc.value, err)
+			}
+			want := *tc.want
+			want.Attribute, want.Value = "n", tc.value
+			if diff := cmp.Diff(want, *got); diff != "" {
+				t.Errorf("Send(%s): NumberError mismatch (-want +got):\n%s", tc.value, diff)
+			}
+		})
+	}
+}

@@ -42,6 +42,14 @@ const (
 	MaxAttributes = 10
 	// MaxAttributeNameLength bounds an attribute's name and its data type.
 	MaxAttributeNameLength = 256
+	// MaxNumberDigits is the most significant digits of a Number
+	// attribute's value; leading and trailing zeros do not count.
+	MaxNumberDigits = 38
+	// MinNumberExponent and MaxNumberExponent bound the magnitude of a
+	// Number attribute's value other than zero: from 10^MinNumberExponent
+	// to 10^MaxNumberExponent, both included.
+	MinNumberExponent = -128
+	MaxNumberExponent = 126
 	// MaxIDLength bounds a message group id and a deduplication id.
 	MaxIDLength = 128
 	// MaxDelay is the longest Message.Delay.
@@ -126,7 +134,8 @@ var (
 	// queue.
 	ErrInvalidMessage = errors.New("sqsbatch: invalid message")
 	// ErrInvalidAttribute is returned for a message attribute with a bad
-	// name, data type or value, or for more than MaxAttributes of them.
+	// name, data type or value (a Number out of range as a *NumberError),
+	// or for more than MaxAttributes of them.
 	ErrInvalidAttribute = errors.New("sqsbatch: invalid message attribute")
 	// ErrInvalidGroupID is returned for a FIFO message without a group id,
 	// and for a group id that is not 1 to 128 characters of a-z, A-Z, 0-9
@@ -160,6 +169,26 @@ func (e *CharacterError) Error() string {
 
 // Unwrap returns ErrInvalidMessage or ErrInvalidAttribute.
 func (e *CharacterError) Unwrap() error { return e.Err }
+
+// NumberError reports a Number attribute's value that SQS would refuse for
+// its precision or its magnitude: more than MaxNumberDigits significant
+// digits, or a magnitude, other than zero, below 10^MinNumberExponent or
+// above 10^MaxNumberExponent. It wraps ErrInvalidAttribute.
+type NumberError struct {
+	Attribute string // the attribute's name
+	Value     string // its StringValue
+	Digits    int    // its significant digits: leading and trailing zeros do not count
+	Exponent  int    // n of its magnitude d.ddd × 10^n (saturated far out of range)
+}
+
+// Error says which value it is and what SQS takes.
+func (e *NumberError) Error() string {
+	return fmt.Sprintf("%v: %q: Number %s has %d significant digits and a magnitude of about 10^%d; SQS takes 0, or up to %d significant digits and a magnitude from 10^%d to 10^%d",
+		ErrInvalidAttribute, e.Attribute, e.Value, e.Digits, e.Exponent, MaxNumberDigits, MinNumberExponent, MaxNumberExponent)
+}
+
+// Unwrap returns ErrInvalidAttribute.
+func (e *NumberError) Unwrap() error { return ErrInvalidAttribute }
 
 // EntryError is the cause of the failure of a message that SQS refused on
 // its own, as its Failed entry said: Flush and Close report it. Match it with
