@@ -29,9 +29,9 @@ const (
 	// MaxBatchEntries is the most entries in one SendMessageBatch call.
 	MaxBatchEntries = 10
 	// MaxMessageBytes is the largest message SQS accepts, and the default of
-	// Config.MaxMessageBytes: 1 MiB, SQS's limit since 2026 (256 KiB
-	// before). A message's size is its body plus, for every attribute, the
-	// bytes of its name, its data type and its value.
+	// Config.MaxMessageBytes: 1 MiB, SQS's limit. A message's size is its
+	// body plus, for every attribute, the bytes of its name, its data type
+	// and its value.
 	MaxMessageBytes = 1 << 20
 	// MinMessageBytes is the smallest Config.MaxMessageBytes, as for a
 	// queue's MaximumMessageSize.
