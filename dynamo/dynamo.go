@@ -100,10 +100,11 @@ var (
 	// ErrInvalidItem is returned by Put and Delete for an item that cannot
 	// be marshalled, holds a value DynamoDB refuses (a number that is NaN
 	// or infinite, an empty or duplicated set, nesting deeper than 32, an
-	// attribute name that is empty or over 65,535 bytes), holds what the SDK
-	// would change on the way (a string or name that is not valid UTF-8, a
-	// nil []byte) or what attributevalue would leave out (a channel or
-	// function in an interface-typed value), or contains itself.
+	// attribute name that is empty (at any depth) or over 65,535 bytes),
+	// holds what the SDK would change on the way (a string or name that is
+	// not valid UTF-8, a nil []byte) or what attributevalue would leave out
+	// (a channel or function in an interface-typed value), or contains
+	// itself.
 	ErrInvalidItem = errors.New("dynamo: invalid item")
 )
 

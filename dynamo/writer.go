@@ -291,8 +291,8 @@ func keyString(av types.AttributeValue) string {
 }
 
 // validateItem checks the names and values that DynamoDB refuses in any
-// attribute, or that the SDK would change on the way: names that are empty,
-// too long or not UTF-8, numbers that are not numbers, strings that are not
+// attribute, or that the SDK would change on the way: names that are empty
+// (at any depth), too long or not UTF-8, numbers that are not numbers, strings that are not
 // UTF-8, nil binary values, empty sets, sets with duplicates, nesting deeper
 // than 32 levels.
 func validateItem(av map[string]types.AttributeValue) error {
@@ -378,6 +378,9 @@ func validateValue(av types.AttributeValue, depth int) error {
 			return fmt.Errorf("nested deeper than %d levels", ddbsize.MaxDepth)
 		}
 		for k, e := range v.Value {
+			if k == "" {
+				return errors.New("holds an empty attribute name: DynamoDB wants at least one character at any depth")
+			}
 			if !utf8.ValidString(k) {
 				return fmt.Errorf("name %q %w", k, errNotUTF8)
 			}
