@@ -85,7 +85,8 @@ type Config struct {
 	Batch batch.Config
 	// EncoderOptions, if set, adjusts how items other than
 	// map[string]types.AttributeValue are marshalled (struct tag name,
-	// empty sets, ...).
+	// empty sets, ...). New's and Put's checks of an item's fields read the
+	// struct tags its TagKey names, as the encoder does.
 	EncoderOptions func(*attributevalue.EncoderOptions)
 }
 
@@ -128,10 +129,11 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if err := checkItemType(reflect.TypeFor[T]()); err != nil {
+	tagKey := tagKeyOf(cfg.EncoderOptions)
+	if err := checkItemType(reflect.TypeFor[T](), tagKey); err != nil {
 		return nil, err
 	}
-	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T]()).walk}
+	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T](), tagKey).walk, tagKey: tagKey}
 	w.enc = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
 		if cfg.EncoderOptions != nil {
 			cfg.EncoderOptions(o)

@@ -23,7 +23,8 @@ type writer[T any] struct {
 	cfg    Config
 	enc    *attributevalue.Encoder
 	limits batch.Limits
-	walk   bool // T may hold an interface or itself: checkValues each item
+	walk   bool   // T may hold an interface or itself: checkValues each item
+	tagKey string // the encoder's TagKey, for checkValues
 }
 
 // JSON around one write request in the body.
@@ -93,7 +94,7 @@ func (w *writer[T]) marshal(item T) (map[string]types.AttributeValue, error) {
 		return m, nil
 	}
 	if w.walk {
-		if err := checkValues(v); err != nil {
+		if err := checkValues(v, w.tagKey); err != nil {
 			return nil, err
 		}
 	}
