@@ -183,7 +183,7 @@ type NumberError struct {
 
 // Error says which value it is and what SQS takes.
 func (e *NumberError) Error() string {
-	return fmt.Sprintf("%v: %q: Number %s has %d significant digits and a magnitude of about 10^%d; SQS takes 0, or up to %d significant digits and a magnitude from 10^%d to 10^%d",
+	return fmt.Sprintf("%v: %q: Number %s (significant digits: %d, magnitude: about 10^%d) is out of range: SQS takes 0, or up to %d significant digits and a magnitude from 10^%d to 10^%d",
 		ErrInvalidAttribute, e.Attribute, e.Value, e.Digits, e.Exponent, MaxNumberDigits, MinNumberExponent, MaxNumberExponent)
 }
 
