@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/batchutils/batchutils/sqsbatch"
 	"github.com/batchutils/batchutils/testutil"
@@ -154,8 +155,8 @@ func TestNumberAttributes(t *testing.T) {
 				t.Fatalf("Send(%s): %v, want a *NumberError", tc.value, err)
 			}
 			want := *tc.want
-			want.Attribute, want.Value = "n", tc.value
-			if diff := cmp.Diff(want, *got); diff != "" {
+			want.Attribute, want.Value, want.Err = "n", tc.value, sqsbatch.ErrInvalidAttribute
+			if diff := cmp.Diff(want, *got, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("Send(%s): NumberError mismatch (-want +got):\n%s", tc.value, diff)
 			}
 		})

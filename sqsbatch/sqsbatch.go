@@ -8,12 +8,12 @@ import (
 	"path"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/msgattr"
 )
 
 // Client is the part of *sqs.Client the dispatcher uses. Any wrapper or test
@@ -39,19 +39,19 @@ const (
 	// MaxBatchBytes bounds the sum of the sizes of the messages of one call.
 	MaxBatchBytes = 1 << 20
 	// MaxAttributes is the most message attributes on one message.
-	MaxAttributes = 10
+	MaxAttributes = msgattr.MaxAttributes
 	// MaxAttributeNameLength bounds an attribute's name and its data type.
-	MaxAttributeNameLength = 256
+	MaxAttributeNameLength = msgattr.MaxAttributeNameLength
 	// MaxNumberDigits is the most significant digits of a Number
 	// attribute's value; leading and trailing zeros do not count.
-	MaxNumberDigits = 38
+	MaxNumberDigits = msgattr.MaxNumberDigits
 	// MinNumberExponent and MaxNumberExponent bound the magnitude of a
 	// Number attribute's value other than zero: from 10^MinNumberExponent
 	// to 10^MaxNumberExponent, both included.
-	MinNumberExponent = -128
-	MaxNumberExponent = 126
+	MinNumberExponent = msgattr.MinNumberExponent
+	MaxNumberExponent = msgattr.MaxNumberExponent
 	// MaxIDLength bounds a message group id and a deduplication id.
-	MaxIDLength = 128
+	MaxIDLength = msgattr.MaxIDLength
 	// MaxDelay is the longest Message.Delay.
 	MaxDelay = 15 * time.Minute
 )
@@ -86,16 +86,12 @@ type Message struct {
 // GroupIDer is implemented by an item type, other than Message, that
 // carries its message group id: Send takes it from MessageGroupID instead of
 // the caller building a Message.
-type GroupIDer interface {
-	MessageGroupID() string
-}
+type GroupIDer = msgattr.GroupIDer
 
 // DeduplicationIDer is implemented by an item type, other than Message,
 // that carries its message deduplication id, taken from
 // MessageDeduplicationID at Send.
-type DeduplicationIDer interface {
-	MessageDeduplicationID() string
-}
+type DeduplicationIDer = msgattr.DeduplicationIDer
 
 // Attributer is implemented by an item type, other than Message, that
 // carries message attributes, taken from MessageAttributes at Send.
@@ -151,44 +147,15 @@ var (
 // CharacterError reports a character that SQS does not allow in a message
 // body, a String attribute value or an attribute's data type, or bytes that
 // are not UTF-8. It wraps ErrInvalidMessage (in a body) or
-// ErrInvalidAttribute (in an attribute).
-type CharacterError struct {
-	Where  string // "body", `attribute "name"` or `the DataType of attribute "name"`
-	Offset int    // in bytes, into the body, value or data type
-	Char   rune   // utf8.RuneError for bytes that are not UTF-8
-	Err    error  // ErrInvalidMessage or ErrInvalidAttribute
-}
-
-// Error says where the character is and which it is.
-func (e *CharacterError) Error() string {
-	if e.Char == utf8.RuneError {
-		return fmt.Sprintf("%v: %s is not UTF-8 at byte %d", e.Err, e.Where, e.Offset)
-	}
-	return fmt.Sprintf("%v: %s holds %U at byte %d, a character SQS does not allow", e.Err, e.Where, e.Char, e.Offset)
-}
-
-// Unwrap returns ErrInvalidMessage or ErrInvalidAttribute.
-func (e *CharacterError) Unwrap() error { return e.Err }
+// ErrInvalidAttribute (in an attribute). It is the type snsbatch reports
+// too.
+type CharacterError = msgattr.CharacterError
 
 // NumberError reports a Number attribute's value that SQS would refuse for
 // its precision or its magnitude: more than MaxNumberDigits significant
 // digits, or a magnitude, other than zero, below 10^MinNumberExponent or
 // above 10^MaxNumberExponent. It wraps ErrInvalidAttribute.
-type NumberError struct {
-	Attribute string // the attribute's name
-	Value     string // its StringValue
-	Digits    int    // its significant digits: leading and trailing zeros do not count
-	Exponent  int    // n of its magnitude d.ddd × 10^n (saturated far out of range)
-}
-
-// Error says which value it is and what SQS takes.
-func (e *NumberError) Error() string {
-	return fmt.Sprintf("%v: %q: Number %s (significant digits: %d, magnitude: about 10^%d) is out of range: SQS takes 0, or up to %d significant digits and a magnitude from 10^%d to 10^%d",
-		ErrInvalidAttribute, e.Attribute, e.Value, e.Digits, e.Exponent, MaxNumberDigits, MinNumberExponent, MaxNumberExponent)
-}
-
-// Unwrap returns ErrInvalidAttribute.
-func (e *NumberError) Unwrap() error { return ErrInvalidAttribute }
+type NumberError = msgattr.NumberError
 
 // EntryError is the cause of the failure of a message that SQS refused on
 // its own, as its Failed entry said: Flush and Close report it. Match it with
