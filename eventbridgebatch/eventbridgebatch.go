@@ -117,7 +117,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		return nil, fmt.Errorf("eventbridgebatch: Config.Source and Config.DetailType are required for items of type %v, which are not Events", t)
 	}
 	if err := checkNames(cfg.Source, cfg.DetailType, true); err != nil {
-		return nil, fmt.Errorf("eventbridgebatch: Config.%w", err)
+		return nil, fmt.Errorf("eventbridgebatch: Config: %w", err)
 	}
 	w := &writer[T]{client: client, source: cfg.Source, detailType: cfg.DetailType}
 	if cfg.EventBus != "" {

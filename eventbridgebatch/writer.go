@@ -86,11 +86,11 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PutEventsRequestEntry], er
 func checkNames(source, detailType string, empty bool) error {
 	switch n := utf8.RuneCountInString(detailType); {
 	case !empty && (source == "" || detailType == ""):
-		return fmt.Errorf("Source %q or DetailType %q is empty", source, detailType)
+		return fmt.Errorf("the Source %q or the DetailType %q is empty", source, detailType)
 	case !utf8.ValidString(source) || !utf8.ValidString(detailType):
-		return fmt.Errorf("Source %q or DetailType %q is not UTF-8", source, detailType)
+		return fmt.Errorf("the Source %q or the DetailType %q is not UTF-8", source, detailType)
 	case n > MaxDetailTypeLength:
-		return fmt.Errorf("DetailType is %d characters long, the most is %d", n, MaxDetailTypeLength)
+		return fmt.Errorf("the DetailType is %d characters long, the most is %d", n, MaxDetailTypeLength)
 	}
 	return nil
 }
