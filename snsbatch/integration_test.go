@@ -60,7 +60,7 @@ func receivedAs(m sqstypes.Message) received {
 	return r
 }
 
-// TestIntegrationStandard publishes 2,000 messages with attributes to 8
+// TestIntegrationStandard publishes 1,600 messages with attributes to 8
 // topics of moto's, each with an SQS queue subscribed (raw delivery) and
 // drained while it fills, and checks that each message arrives once, as it
 // was published. moto's cost per SQS message grows with the messages a
@@ -69,7 +69,7 @@ func TestIntegrationStandard(t *testing.T) {
 	endpoint := testutil.MotoEndpoint(t)
 	sn := testutil.NewSNSClient(t, endpoint, testutil.ClientOptions{})
 	sq := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
-	const total, topics = 2000, 8
+	const total, topics = 1600, 8
 	ctx := t.Context()
 	var mu sync.Mutex
 	seen := make(map[int]bool, total)
@@ -129,12 +129,12 @@ func TestIntegrationStandard(t *testing.T) {
 // TestIntegrationFIFO publishes 3 message groups, interleaved, at 8 calls
 // in flight, to a FIFO topic with a FIFO queue subscribed, and receives each
 // group once, in the order it was published. moto's FIFO queues are slow
-// (see sqsbatch's TestIntegrationFIFO): the groups are of 120 messages.
+// (see sqsbatch's TestIntegrationFIFO): the groups are of 100 messages.
 func TestIntegrationFIFO(t *testing.T) {
 	endpoint := testutil.MotoEndpoint(t)
 	sn := testutil.NewSNSClient(t, endpoint, testutil.ClientOptions{})
 	sq := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
-	const groups, perGroup = 3, 120
+	const groups, perGroup = 3, 100
 	arn := testutil.CreateTopic(t, sn, testutil.TopicOptions{FIFO: true})
 	url := testutil.CreateQueue(t, sq, testutil.QueueOptions{FIFO: true})
 	testutil.SubscribeQueue(t, sn, sq, arn, url, true)
