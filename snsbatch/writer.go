@@ -132,19 +132,13 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PublishBatchReque
 	if err != nil {
 		return batch.Outcome{}, classify(err)
 	}
-	a := idbatch.Answer{
-		N:        len(entries),
-		Failed:   make([]idbatch.Failure, len(out.Failed)),
-		Throttle: throttleCode,
-		Cause: func(f idbatch.Failure) error {
-			return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
-		},
-	}
-	for _, s := range out.Successful {
-		a.Successful = append(a.Successful, aws.ToString(s.Id))
-	}
-	for i, f := range out.Failed {
-		a.Failed[i] = idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+	a := idbatch.Read(len(entries), out.Successful, out.Failed, func(s types.PublishBatchResultEntry) *string { return s.Id },
+		func(f types.BatchResultErrorEntry) idbatch.Failure {
+			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+		})
+	a.Throttle = throttleCode
+	a.Cause = func(f idbatch.Failure) error {
+		return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
 	}
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }

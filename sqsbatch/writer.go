@@ -79,20 +79,13 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 // outcome maps SQS's Successful and Failed entries to an Outcome, as
 // idbatch does for every call whose entries carry ids.
 func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
-	a := idbatch.Answer{
-		N:          len(entries),
-		Successful: make([]string, len(out.Successful)),
-		Failed:     make([]idbatch.Failure, len(out.Failed)),
-		Throttle:   throttleCode,
-		Cause: func(f idbatch.Failure) error {
-			return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
-		},
-	}
-	for i, s := range out.Successful {
-		a.Successful[i] = aws.ToString(s.Id)
-	}
-	for i, f := range out.Failed {
-		a.Failed[i] = idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+	a := idbatch.Read(len(entries), out.Successful, out.Failed, func(s types.SendMessageBatchResultEntry) *string { return s.Id },
+		func(f types.BatchResultErrorEntry) idbatch.Failure {
+			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+		})
+	a.Throttle = throttleCode
+	a.Cause = func(f idbatch.Failure) error {
+		return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
 	}
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }

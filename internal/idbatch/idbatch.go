@@ -46,6 +46,22 @@ type Answer struct {
 	Cause func(Failure) error
 }
 
+// Read returns the Answer to a call of n entries from an SDK's Successful
+// and Failed lists, whose entries id and failure read; the caller sets its
+// Group, Throttle and Cause.
+func Read[S, F any](n int, successful []S, failed []F, id func(S) *string, failure func(F) Failure) Answer {
+	a := Answer{N: n, Successful: make([]string, len(successful)), Failed: make([]Failure, len(failed))}
+	for i, s := range successful {
+		if p := id(s); p != nil {
+			a.Successful[i] = *p
+		}
+	}
+	for i, f := range failed {
+		a.Failed[i] = failure(f)
+	}
+	return a
+}
+
 // What an answer said of an entry.
 const (
 	unseen = iota // in neither list: retried
