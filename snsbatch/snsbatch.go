@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/idbatch"
 	"github.com/batchutils/batchutils/internal/msgattr"
 )
 
@@ -109,20 +110,9 @@ type NumberError = msgattr.NumberError
 
 // EntryError is the cause of the failure of a message that SNS refused on
 // its own, or kept failing until the retry policy gave up, as its Failed
-// entry said. Match it with errors.As.
-type EntryError struct {
-	Code        string // SNS's error code, such as InvalidParameter
-	Message     string // SNS's message
-	SenderFault bool   // true: the message itself is at fault
-}
-
-// Error returns SNS's code and message.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("snsbatch: SNS refused the message: %s: %s", e.Code, e.Message)
-}
-
-// ErrorCode returns SNS's error code, as smithy.APIError's ErrorCode does.
-func (e *EntryError) ErrorCode() string { return e.Code }
+// entry said: SNS's Code and Message, and its SenderFault. Flush and Close
+// report it; match it with errors.As.
+type EntryError = idbatch.EntryError
 
 // Dispatcher publishes items of type T to one SNS topic in PublishBatch
 // calls. A Message item is published as it is; a string or []byte is the

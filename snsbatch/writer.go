@@ -137,9 +137,6 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PublishBatchReque
 			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 		})
 	a.Throttle = throttleCode
-	a.Cause = func(f idbatch.Failure) error {
-		return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
-	}
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/idbatch"
 	"github.com/batchutils/batchutils/internal/msgattr"
 )
 
@@ -158,21 +159,10 @@ type CharacterError = msgattr.CharacterError
 type NumberError = msgattr.NumberError
 
 // EntryError is the cause of the failure of a message that SQS refused on
-// its own, as its Failed entry said: Flush and Close report it. Match it with
-// errors.As.
-type EntryError struct {
-	Code        string // SQS's error code, such as InvalidParameterValue
-	Message     string // SQS's message
-	SenderFault bool   // true: the message itself is at fault
-}
-
-// Error returns SQS's code and message.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("sqsbatch: SQS refused the message: %s: %s", e.Code, e.Message)
-}
-
-// ErrorCode returns SQS's error code, as smithy.APIError's ErrorCode does.
-func (e *EntryError) ErrorCode() string { return e.Code }
+// its own, or kept failing until the retry policy gave up, as its Failed
+// entry said: SQS's Code and Message, and its SenderFault. Flush and Close
+// report it; match it with errors.As.
+type EntryError = idbatch.EntryError
 
 // Dispatcher sends items of type T to one SQS queue in SendMessageBatch
 // calls. A Message item is sent as it is; a string or []byte is the body;

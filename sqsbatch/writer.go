@@ -84,9 +84,6 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 		})
 	a.Throttle = throttleCode
-	a.Cause = func(f idbatch.Failure) error {
-		return &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}
-	}
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}

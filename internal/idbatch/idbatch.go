@@ -31,6 +31,24 @@ type Failure struct {
 	SenderFault   bool
 }
 
+// EntryError is the cause of the failure of an entry that the service
+// failed, as its Failed entry said: sqsbatch.EntryError and
+// snsbatch.EntryError are this type.
+type EntryError struct {
+	Code        string // the service's error code, such as InvalidParameterValue
+	Message     string // the service's message
+	SenderFault bool   // true: the message itself is at fault
+}
+
+// Error returns the service's code and message.
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("the service refused the message: %s: %s", e.Code, e.Message)
+}
+
+// ErrorCode returns the service's error code, as smithy.APIError's
+// ErrorCode does.
+func (e *EntryError) ErrorCode() string { return e.Code }
+
 // Answer is what a call of N entries, whose ids are IDs[:N], got back.
 type Answer struct {
 	N          int
@@ -42,8 +60,6 @@ type Answer struct {
 	// Throttle reports whether a failure's code says the service pushed
 	// back: the entry is retried, and the call counts as throttled.
 	Throttle func(code string) bool
-	// Cause makes the error of a failed entry.
-	Cause func(Failure) error
 }
 
 // Read returns the Answer to a call of n entries from an SDK's Successful
@@ -71,8 +87,8 @@ const (
 )
 
 // Outcome maps the answer to an Outcome: an entry Failed with SenderFault
-// (and not throttled) is refused on its own; one Failed otherwise is
-// retried with its cause, and so is one the answer did not mention. On a
+// (and not throttled) is refused on its own, with an *EntryError; one
+// Failed otherwise is retried with that cause, and so is one the answer did not mention. On a
 // FIFO queue or topic, the entries of a group that follow a retried entry in
 // the call are retried after it too, even those the service took: the
 // service drops the repeats by their deduplication ids, so order holds. An
@@ -104,7 +120,7 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 		if err != nil {
 			return batch.Outcome{}, err
 		}
-		e := batch.ItemError{Index: i, Err: a.Cause(f)}
+		e := batch.ItemError{Index: i, Err: &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}}
 		if throttled := a.Throttle(f.Code); throttled || !f.SenderFault {
 			state[i] = retried
 			o.Throttled = o.Throttled || throttled

@@ -1,7 +1,6 @@
 package idbatch_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,13 +10,10 @@ import (
 	"github.com/batchutils/batchutils/internal/idbatch"
 )
 
-var errEntry = errors.New("entry")
-
 func answer(n int, groups string, ok []string, failed ...idbatch.Failure) idbatch.Answer {
 	a := idbatch.Answer{
 		N: n, Successful: ok, Failed: failed,
 		Throttle: func(code string) bool { return code == "Throttled" },
-		Cause:    func(idbatch.Failure) error { return errEntry },
 	}
 	if groups != "" {
 		a.Group = func(i int) string { return groups[i : i+1] }
@@ -26,9 +22,12 @@ func answer(n int, groups string, ok []string, failed ...idbatch.Failure) idbatc
 }
 
 func TestOutcome(t *testing.T) {
-	sender := idbatch.Failure{ID: "1", Code: "InvalidParameter", SenderFault: true}
-	server := idbatch.Failure{ID: "1", Code: "InternalError"}
-	throttled := idbatch.Failure{ID: "1", Code: "Throttled", SenderFault: true}
+	sender := idbatch.Failure{ID: "1", Code: "InvalidParameter", Message: "bad", SenderFault: true}
+	server := idbatch.Failure{ID: "1", Code: "InternalError", Message: "oops"}
+	throttled := idbatch.Failure{ID: "1", Code: "Throttled", Message: "slow", SenderFault: true}
+	cause := func(f idbatch.Failure) []batch.ItemError {
+		return []batch.ItemError{{Index: 1, Err: &idbatch.EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}}}
+	}
 	tests := []struct {
 		name    string
 		a       idbatch.Answer
@@ -37,18 +36,18 @@ func TestOutcome(t *testing.T) {
 	}{
 		{"all taken", answer(2, "", []string{"0", "1"}), batch.Outcome{}, false},
 		{"sender fault fails", answer(3, "", []string{"0", "2"}, sender),
-			batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: errEntry}}}, false},
+			batch.Outcome{Failed: cause(sender)}, false},
 		{"server fault retried with its cause", answer(3, "", []string{"0", "2"}, server),
-			batch.Outcome{Retried: []batch.ItemError{{Index: 1, Err: errEntry}}}, false},
+			batch.Outcome{Retried: cause(server)}, false},
 		{"a throttle is retried whatever its fault", answer(2, "", []string{"0"}, throttled),
-			batch.Outcome{Retried: []batch.ItemError{{Index: 1, Err: errEntry}}, Throttled: true}, false},
+			batch.Outcome{Retried: cause(throttled), Throttled: true}, false},
 		{"unmentioned retried", answer(3, "", []string{"0", "2"}), batch.Outcome{Retry: []int{1}}, false},
 		{"FIFO: the group's later entries go again", answer(4, "abab", []string{"0", "2", "3"}, server),
-			batch.Outcome{Retry: []int{3}, Retried: []batch.ItemError{{Index: 1, Err: errEntry}}}, false},
+			batch.Outcome{Retry: []int{3}, Retried: cause(server)}, false},
 		{"FIFO: an unmentioned entry holds its group", answer(3, "aaa", []string{"0", "2"}),
 			batch.Outcome{Retry: []int{1, 2}}, false},
 		{"FIFO: a refused entry does not hold its group", answer(3, "aaa", []string{"0", "2"}, sender),
-			batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: errEntry}}}, false},
+			batch.Outcome{Failed: cause(sender)}, false},
 		{"an id not sent", answer(2, "", []string{"0", "7"}), batch.Outcome{}, true},
 		{"an id not ours", answer(2, "", []string{"0", "01"}), batch.Outcome{}, true},
 		{"an id twice", answer(2, "", []string{"0"}, idbatch.Failure{ID: "0"}), batch.Outcome{}, true},
@@ -59,7 +58,7 @@ func TestOutcome(t *testing.T) {
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Outcome error %v, want error %v", err, tc.wantErr)
 			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateErrors(), cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("Outcome mismatch (-want +got):\n%s", diff)
 			}
 		})
