@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -358,5 +360,76 @@ func TestShortAnswer(t *testing.T) {
 	}
 	if got := len(c.Events("")); got != 6 {
 		t.Errorf("%d events on the bus, want 6 (3 of them twice)", got)
+	}
+}
+
+// TestNothingLostUnderFaults puts 2,000 events while entries and calls fail
+// at random, and checks that each event is either on the bus once or
+// reported once, with the code of its refusal.
+func TestNothingLostUnderFaults(t *testing.T) {
+	fake := testutil.NewFakeEventBridge()
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(3, 4))
+	roll := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return rng.IntN(20)
+	}
+	fake.FailCall = func(int, *eventbridge.PutEventsInput) error {
+		switch roll() {
+		case 0:
+			return apiError{"ThrottlingException"}
+		case 1:
+			return &types.InternalException{Message: aws.String("oops")}
+		}
+		return nil
+	}
+	fake.FailEntry = func(_ int, e types.PutEventsRequestEntry) *types.PutEventsResultEntry {
+		code := map[int]string{0: "ThrottlingException", 1: "InternalFailure", 2: "InternalFailure"}[roll()]
+		if strings.HasSuffix(aws.ToString(e.Detail), `7}`) && roll() < 4 {
+			code = "NotAuthorizedForDetailTypeException"
+		}
+		if code == "" {
+			return nil
+		}
+		return &types.PutEventsResultEntry{ErrorCode: aws.String(code), ErrorMessage: aws.String("no")}
+	}
+	d := newDispatcher[map[string]int](t, fake, eventbridgebatch.Config{Source: "s", DetailType: "t", Batch: batch.Config{
+		MaxInFlight: 8, BackOff: func() backoff.BackOff { return backoff.WithMaxRetries(&backoff.ZeroBackOff{}, 100) },
+	}})
+	const total = 2000
+	for i := range total {
+		if err := d.Put(t.Context(), map[string]int{"i": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := make(map[int]int, total)
+	err := d.Close(t.Context())
+	var fe *batch.FailedError[map[string]int]
+	if errors.As(err, &fe) {
+		for _, f := range fe.Failures {
+			var ee *eventbridgebatch.EntryError
+			if !errors.As(f.Err, &ee) || ee.Code != "NotAuthorizedForDetailTypeException" || f.Item["i"]%10 != 7 {
+				t.Errorf("event %d failed with %v, want only refusals of events ending in 7", f.Item["i"], f.Err)
+			}
+			seen[f.Item["i"]]++
+		}
+	} else if err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, e := range fake.Events("") {
+		var v map[string]int
+		if err := json.Unmarshal([]byte(e.Detail), &v); err != nil {
+			t.Fatal(err)
+		}
+		seen[v["i"]]++
+	}
+	for i := range total {
+		if seen[i] != 1 {
+			t.Errorf("event %d put or reported %d times, want once", i, seen[i])
+		}
+	}
+	if s := d.Stats(); s.Throttled == 0 || s.Retries == 0 || s.Written+s.Failed != total {
+		t.Errorf("Stats: %+v, want throttles, retries, and %d written or failed", s, total)
 	}
 }
