@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Limits are a backend's hard limits on one batch call. The dispatcher never
@@ -23,7 +24,9 @@ type Limits struct {
 	InOrder bool
 }
 
-// Sink is a backend: it measures items and writes batches of them.
+// Sink is a backend whose items need no encoding: it measures items and
+// writes batches of them. A backend with a wire format of its own implements
+// Backend instead, and its users get a Front.
 //
 // The dispatcher calls Limits once, in New. Measure is called from the
 // goroutine that calls Submit, possibly from many goroutines at once. Write is
@@ -67,6 +70,12 @@ type Outcome struct {
 	// Retry were throttled): the dispatcher lowers its send rate. Leave it
 	// false for retries that are not a sign of overload.
 	Throttled bool
+	// Retried is Retry with a cause for each item: the backend's own answer
+	// for it (a throttled Kinesis record's error code). The dispatcher keeps
+	// the last cause of each item, and if its retry policy gives up, the
+	// item fails with ErrUnprocessed and that cause. An index may be in
+	// Retry or Retried, not both.
+	Retried []ItemError
 }
 
 // ItemError is one item of a call that the backend refused.
@@ -92,6 +101,10 @@ const (
 	// but not yet written past which Submit blocks, when
 	// Config.MaxBufferedBytes is 0.
 	DefaultMaxBufferedBytes = 128 << 20
+	// DefaultCloseGrace is how long Close, once its context has ended,
+	// waits for the answers of the calls under way, when Config.CloseGrace
+	// is 0.
+	DefaultCloseGrace = 100 * time.Millisecond
 )
 
 // Config tunes a Dispatcher. The zero value is valid: every zero field means
@@ -120,9 +133,31 @@ type Config struct {
 	// Duplicates says what Submit does with an item whose key is already
 	// pending. The zero value is RejectDuplicates.
 	Duplicates DuplicatePolicy
-	// BackOff returns a fresh policy for each retry loop (one batch and
-	// what is left of it). nil: DefaultBackOff.
+	// BackOff returns a fresh policy for each item, the first time it is
+	// left to retry: an item's waits and its give-up follow its own policy,
+	// whatever calls carry it. nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
+	// ItemTTL is the longest an item may wait from Submit to being sent:
+	// an item still pending or waiting for a retry past it fails with
+	// ErrExpired and is never sent again (one already in a call is not
+	// recalled). For data that is worth less than nothing when late. 0: no
+	// limit.
+	ItemTTL time.Duration
+	// CloseGrace is how long Close, once its context has ended, still
+	// waits for the answers of the calls under way: an answer that comes in
+	// time says what became of their items. Past it the calls are
+	// cancelled and their items fail with ErrOutcomeUnknown. 0:
+	// DefaultCloseGrace; there is no way to wait for nothing but a
+	// negligible grace (a nanosecond).
+	CloseGrace time.Duration
+	// MeterProvider gives the OpenTelemetry meter of the dispatcher's
+	// metrics (docs/metrics.md): batchutils.items, batchutils.calls,
+	// batchutils.call.duration, batchutils.batch.size, batchutils.buffered
+	// and batchutils.rate.limit, each with the attributes
+	// batchutils.backend and batchutils.target. nil: the global
+	// MeterProvider (otel.GetMeterProvider), which records nothing until
+	// the application sets one.
+	MeterProvider metric.MeterProvider
 	// Logger receives failures at warn level, with counts and error codes
 	// only, and retries and error messages at debug level (a backend may
 	// quote item contents in its messages). Item contents themselves are
@@ -189,6 +224,16 @@ var (
 	// ErrUnprocessed is the cause of the failure of an item that the backend
 	// still left unprocessed when the retry policy gave up.
 	ErrUnprocessed = errors.New("batch: the backend left the item unprocessed")
+	// ErrOutcomeUnknown is the cause of the failure of an item whose call
+	// may have been applied when the dispatcher stopped trying: the call was
+	// under way when Close gave up, or its last try ended after the request
+	// was sent, without an answer (see MaybeWritten). Such an item may be
+	// in the backend: resending it may write it twice. It does not match
+	// ErrClosed, and Stats counts such items in Unknown, not in Failed.
+	ErrOutcomeUnknown = errors.New("batch: the outcome of the item is unknown: its call may have been applied")
+	// ErrExpired is the cause of the failure of an item that waited longer
+	// than Config.ItemTTL to be sent.
+	ErrExpired = errors.New("batch: the item expired before it was written")
 	// ErrBadOutcome is the cause of the failure of an item that a Sink's
 	// Outcome named wrongly (an index out of range, or named twice): a bug
 	// in the sink. The item may or may not have been written.
@@ -221,6 +266,36 @@ func (e *ThrottleError) Unwrap() error { return e.Err }
 func IsThrottle(err error) bool {
 	var t *ThrottleError
 	return errors.As(err, &t)
+}
+
+// MaybeWrittenError marks the error of a call that may have been applied:
+// the request was sent and no answer came (a dropped connection, a timeout).
+// See MaybeWritten.
+type MaybeWrittenError struct{ Err error }
+
+// MaybeWritten wraps err, a retryable error, to say that the call may have
+// been applied by the backend before it failed. The call is retried as any
+// other; but if the retry policy gives up on an item whose call was ever
+// ambiguous, or Close gives up on it, the item fails with ErrOutcomeUnknown
+// rather than as not written. MaybeWritten(nil) is nil.
+func MaybeWritten(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &MaybeWrittenError{Err: err}
+}
+
+// Error returns the wrapped error's message.
+func (e *MaybeWrittenError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *MaybeWrittenError) Unwrap() error { return e.Err }
+
+// IsMaybeWritten reports whether err, or an error it wraps, was made by
+// MaybeWritten.
+func IsMaybeWritten(err error) bool {
+	var m *MaybeWrittenError
+	return errors.As(err, &m)
 }
 
 // PermanentError marks an error that no retry can fix. See Permanent and
@@ -318,11 +393,12 @@ func MapFailures[From, To any](err error, fn func(Failure[From]) Failure[To]) er
 }
 
 // Stats counts what a Dispatcher did. At rest (after Flush returns),
-// Submitted == Written + Failed + Replaced.
+// Submitted == Written + Failed + Unknown + Replaced.
 type Stats struct {
 	Submitted int64 // items accepted by Submit
 	Written   int64 // items the backend confirmed
-	Failed    int64 // items reported as failures
+	Failed    int64 // items reported as failures, but those in Unknown
+	Unknown   int64 // items reported as failures with ErrOutcomeUnknown: they may have been written
 	Replaced  int64 // pending items displaced by a newer one with the same key (ReplaceDuplicates)
 	Rejected  int64 // items Submit refused (duplicate, too large, invalid)
 	Retries   int64 // items sent again
@@ -333,4 +409,8 @@ type Stats struct {
 	Rate     float64
 	Pending  int // items buffered and not yet sent, now
 	InFlight int // items sent and not yet written or failed (including those waiting for a retry), now
+	// Unreported is the number of failures kept for the next Flush or
+	// Close, now. A failure handler (Dispatcher.HandleFailures) takes them
+	// as they happen instead: then it stays 0.
+	Unreported int
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +23,31 @@ import (
 // backend in the order they were submitted; an item left to retry is sent
 // again before any later item of its key.
 type Dispatcher[T any] struct {
-	sink        Sink[T]
+	sink     Sink[T]
+	settings              // fixed in New
+	rate     *rateControl // its own lock, taken after mu, never before
+
+	// ctx is the context of every Write call; it is cancelled when Close
+	// gives up waiting.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup // the writers and the scheduler
+
+	rejected atomic.Int64 // changes outside mu
+
+	// mu guards every part below. It is never held while a Sink is
+	// called or a caller is told anything but through a buffered channel.
+	mu         sync.Mutex
+	queue[T]   // what is pending, by key, and what waits for a retry: queue.go
+	buffer     // what is accepted and not finished, for backpressure
+	counters   // what Stats reports
+	waiting[T] // Flush calls waiting, and failures not yet reported: wait.go
+	scheduler  // the goroutine of timed work: schedule.go
+	lifecycle  // Close
+}
+
+// settings are a Dispatcher's configuration, fixed in New.
+type settings struct {
 	limits      Limits // with MaxItems set to the batch size in use
 	maxInFlight int
 	maxBuf      int
@@ -31,56 +56,47 @@ type Dispatcher[T any] struct {
 	policy      DuplicatePolicy
 	newBackOff  func() backoff.BackOff
 	log         *slog.Logger
-	rate        *rateControl
+	grace       time.Duration // how long Close waits for the calls under way once its context ended
+	ttl         time.Duration // Config.ItemTTL
+	meters      *meters
+}
 
-	// ctx is the context of every Write call; it is cancelled when Close
-	// gives up waiting.
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+// buffer is what the dispatcher holds: the items accepted and not finished,
+// which Submit blocks on.
+type buffer struct {
+	bufItems int           // items accepted and not yet finished
+	bufBytes int           // sum of their sizes
+	flyItems int           // of those, in flight or waiting for a retry
+	writers  int           // writer goroutines running
+	seq      uint64        // the number of the last accepted item
+	blocked  int           // Submit calls waiting for room
+	room     chan struct{} // closed when room is made, for them
+}
 
-	wg   sync.WaitGroup // the writers and the scheduler
-	kick chan struct{}  // wakes the scheduler
-	stop chan struct{}  // closed when the scheduler must return
-
-	rejected atomic.Int64 // changes outside mu
-
-	mu sync.Mutex
-	// The pending items: the ready queue holds the items without a key and
-	// the keys that may be sent, in the order they go; see queue.go.
-	ready       ring[slot[T]]
-	readyItems  int // what the ready queue holds for the next batches
-	readyBytes  int
-	keys        map[string]*keyState[T] // the keys with items not finished
-	retrying    retryHeap[T]            // what waits for its backoff to end
-	touched     []*keyState[T]          // keys a call settled, to update
-	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
-	freeKeys    []*keyState[T]          // for reuse
-	freeEntries []*entry[T]
-	freeFlights []*flight[T]
-	waitPending int // pending items with a SubmitWait caller
-
-	bufItems  int    // items accepted and not yet finished
-	bufBytes  int    // sum of their sizes
-	flyItems  int    // items in flight or waiting for a retry
-	writers   int    // writer goroutines running
-	seq       uint64 // the number of the last accepted item
+// counters are what Stats reports, but Rejected and Rate.
+type counters struct {
 	submitted int64
 	replaced  int64
 	written   int64
 	failed    int64
+	unknown   int64
 	retries   int64
 	batches   int64
 	throttled int64
-	waiters   []*waiter // Flush calls waiting
-	blocked   int       // Submit calls waiting for room
-	room      chan struct{}
-	failures  []Failure[T] // not yet reported
-	schedOn   bool         // the scheduler runs
-	wakeAt    time.Time    // when the scheduler wakes; zero: when kicked
-	stopped   bool         // the scheduler was told to stop
-	closing   bool         // Close was called: Submit refuses
-	aborted   bool         // Close gave up: nothing more is sent
-	closeDone chan struct{}
+	// callErrors are the calls that failed as a whole, but for throttling.
+	callErrors int64
+	reported   reported // what the metrics were given so far
+}
+
+// lifecycle is where Close stands.
+type lifecycle struct {
+	closing   bool          // Close was called: Submit refuses
+	aborted   bool          // Close gave up: nothing more is sent
+	closeDone chan struct{} // closed when the first Close returns
+	idle      chan struct{} // closed when the last writer returns, while Close waits for it
+	// The causes of the items Close gives up on: never sent, or sent and
+	// unanswered.
+	closedErr, unknownErr error
 }
 
 // New returns a Dispatcher that writes to sink. It validates cfg against the
@@ -90,30 +106,19 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 	if sink == nil {
 		return nil, errors.New("batch: New needs a Sink, got nil")
 	}
+	return newDispatcher(sink, cfg, "")
+}
+
+// newDispatcher is New. A configuration error names the field in error
+// "batch: Config.Field"; with a prefix, prefix+"Field": a backend names the
+// field as its user set it.
+func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[T], error) {
 	lim := sink.Limits()
-	switch {
-	case lim.MaxItems < 1:
-		return nil, fmt.Errorf("batch: Sink Limits().MaxItems %d is less than 1", lim.MaxItems)
-	case lim.MaxItemBytes < 0:
-		return nil, fmt.Errorf("batch: Sink Limits().MaxItemBytes %d is negative", lim.MaxItemBytes)
-	case lim.MaxBatchBytes < 0:
-		return nil, fmt.Errorf("batch: Sink Limits().MaxBatchBytes %d is negative", lim.MaxBatchBytes)
-	case cfg.MaxBatchItems < 0:
-		return nil, fmt.Errorf("batch: Config.MaxBatchItems %d is negative", cfg.MaxBatchItems)
-	case cfg.MaxBatchItems > lim.MaxItems:
-		return nil, fmt.Errorf("batch: Config.MaxBatchItems %d is more than the sink allows (%d)", cfg.MaxBatchItems, lim.MaxItems)
-	case cfg.FlushInterval < 0:
-		return nil, fmt.Errorf("batch: Config.FlushInterval %v is negative", cfg.FlushInterval)
-	case cfg.MaxInFlight < 0:
-		return nil, fmt.Errorf("batch: Config.MaxInFlight %d is negative", cfg.MaxInFlight)
-	case cfg.MaxBuffered < 0:
-		return nil, fmt.Errorf("batch: Config.MaxBuffered %d is negative", cfg.MaxBuffered)
-	case cfg.MaxBufferedBytes < 0:
-		return nil, fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
-	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
-		return nil, fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
-	case cfg.BackOff != nil && cfg.BackOff() == nil:
-		return nil, errors.New("batch: Config.BackOff returned nil; return a backoff.BackOff, or leave BackOff nil for DefaultBackOff")
+	if err := checkConfig(cfg, lim); err != nil {
+		if msg, ok := strings.CutPrefix(err.Error(), configPrefix); ok && prefix != "" {
+			return nil, errors.New(prefix + msg)
+		}
+		return nil, err
 	}
 	if cfg.MaxBatchItems > 0 {
 		lim.MaxItems = cfg.MaxBatchItems
@@ -123,20 +128,32 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 		lim.MaxItemBytes = lim.MaxBatchBytes
 	}
 	d := &Dispatcher[T]{
-		sink:        sink,
-		limits:      lim,
-		maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
-		maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
-		maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
-		interval:    cfg.FlushInterval,
-		policy:      cfg.Duplicates,
-		newBackOff:  cfg.BackOff,
-		log:         cfg.Logger,
-		rate:        newRateControl(lim.MaxItems),
-		keys:        make(map[string]*keyState[T]),
-		stop:        make(chan struct{}),
-		closeDone:   make(chan struct{}),
+		sink: sink,
+		settings: settings{
+			limits:      lim,
+			maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
+			maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
+			maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
+			interval:    cfg.FlushInterval,
+			policy:      cfg.Duplicates,
+			newBackOff:  cfg.BackOff,
+			log:         cfg.Logger,
+			grace:       cfg.CloseGrace,
+			ttl:         cfg.ItemTTL,
+		},
+		rate:      newRateControl(lim.MaxItems),
+		queue:     queue[T]{keys: make(map[string]*keyState[T])},
+		scheduler: scheduler{stop: make(chan struct{})},
+		lifecycle: lifecycle{closeDone: make(chan struct{})},
 	}
+	if d.grace == 0 {
+		d.grace = DefaultCloseGrace
+	}
+	m, err := newMeters(cfg.MeterProvider, sink, d)
+	if err != nil {
+		return nil, fmt.Errorf("batch: Config.MeterProvider: %w", err)
+	}
+	d.meters = m
 	if d.newBackOff == nil {
 		d.newBackOff = DefaultBackOff
 	}
@@ -148,6 +165,43 @@ func New[T any](sink Sink[T], cfg Config) (*Dispatcher[T], error) {
 		d.startSchedulerLocked()
 	}
 	return d, nil
+}
+
+// configPrefix starts the message of every error of checkConfig about a
+// Config field.
+const configPrefix = "batch: Config."
+
+// checkConfig validates cfg against a sink's limits.
+func checkConfig(cfg Config, lim Limits) error {
+	switch {
+	case lim.MaxItems < 1:
+		return fmt.Errorf("batch: Sink Limits().MaxItems %d is less than 1", lim.MaxItems)
+	case lim.MaxItemBytes < 0:
+		return fmt.Errorf("batch: Sink Limits().MaxItemBytes %d is negative", lim.MaxItemBytes)
+	case lim.MaxBatchBytes < 0:
+		return fmt.Errorf("batch: Sink Limits().MaxBatchBytes %d is negative", lim.MaxBatchBytes)
+	case cfg.MaxBatchItems < 0:
+		return fmt.Errorf("batch: Config.MaxBatchItems %d is negative", cfg.MaxBatchItems)
+	case cfg.MaxBatchItems > lim.MaxItems:
+		return fmt.Errorf("batch: Config.MaxBatchItems %d is more than the sink allows (%d)", cfg.MaxBatchItems, lim.MaxItems)
+	case cfg.FlushInterval < 0:
+		return fmt.Errorf("batch: Config.FlushInterval %v is negative", cfg.FlushInterval)
+	case cfg.MaxInFlight < 0:
+		return fmt.Errorf("batch: Config.MaxInFlight %d is negative", cfg.MaxInFlight)
+	case cfg.MaxBuffered < 0:
+		return fmt.Errorf("batch: Config.MaxBuffered %d is negative", cfg.MaxBuffered)
+	case cfg.MaxBufferedBytes < 0:
+		return fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
+	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
+		return fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
+	case cfg.ItemTTL < 0:
+		return fmt.Errorf("batch: Config.ItemTTL %v is negative", cfg.ItemTTL)
+	case cfg.CloseGrace < 0:
+		return fmt.Errorf("batch: Config.CloseGrace %v is negative", cfg.CloseGrace)
+	case cfg.BackOff != nil && cfg.BackOff() == nil:
+		return errors.New("batch: Config.BackOff returned nil; return a backoff.BackOff, or leave BackOff nil for DefaultBackOff")
+	}
+	return nil
 }
 
 func orDefault(v, def int) int {
@@ -212,11 +266,11 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	}
 	key, size, err := d.sink.Measure(item)
 	if err != nil {
-		d.rejected.Add(1)
+		d.reject()
 		return err
 	}
 	if d.limits.MaxItemBytes > 0 && size > d.limits.MaxItemBytes {
-		d.rejected.Add(1)
+		d.reject()
 		return fmt.Errorf("%w: %d bytes, the most is %d", ErrItemTooLarge, size, d.limits.MaxItemBytes)
 	}
 	d.mu.Lock()
@@ -231,7 +285,7 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 			if ks != nil && ks.fresh > 0 && d.policy != KeepDuplicates {
 				if d.policy == RejectDuplicates {
 					d.mu.Unlock()
-					d.rejected.Add(1)
+					d.reject()
 					return ErrDuplicate
 				}
 				d.replaceLocked(ks, item, size, wc)
@@ -275,6 +329,12 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	return nil
 }
 
+// reject counts an item Submit refused.
+func (d *Dispatcher[T]) reject() {
+	d.rejected.Add(1)
+	d.meters.reportRejected()
+}
+
 // dispatchIfDueLocked starts writers when a full batch is ready, or an
 // urgent one.
 func (d *Dispatcher[T]) dispatchIfDueLocked() {
@@ -306,9 +366,15 @@ func (d *Dispatcher[T]) Flush(ctx context.Context) error {
 		}
 		d.mu.Lock()
 	}
+	if err := d.waitHandedLocked(ctx); err != nil {
+		d.mu.Unlock()
+		return err
+	}
 	fs := d.failures
 	d.failures = nil
+	delta := d.deltaLocked()
 	d.mu.Unlock()
+	d.meters.report(delta)
 	return failedError(fs)
 }
 
@@ -321,10 +387,16 @@ func failedError[T any](fs []Failure[T]) error {
 
 // Close refuses further items, flushes, and stops every goroutine the
 // Dispatcher started. It returns like Flush. If ctx ends before everything is
-// written, Close stops waiting: in-flight calls are cancelled, retries
-// abandoned, and every item not written is returned as a failure whose error
-// matches both ErrClosed and ctx's error. Close is idempotent: later calls
-// wait for the first to finish and return the failures not yet reported.
+// written, Close stops waiting: nothing more is sent, retries are abandoned,
+// and every item not written is returned as a failure. An item that was
+// never sent, or whose every call was refused, fails with an error that
+// matches both ErrClosed and ctx's error. The calls under way get
+// Config.CloseGrace to answer; then they are cancelled, and their items,
+// which the backend may have applied, fail with an error that matches both
+// ErrOutcomeUnknown and ctx's error (and not ErrClosed). Close is idempotent:
+// later calls wait for the first to finish and return the failures not yet
+// reported. A Dispatcher must be closed once it is no longer needed: its
+// goroutines stop only then.
 func (d *Dispatcher[T]) Close(ctx context.Context) error {
 	d.mu.Lock()
 	if d.closing {
@@ -350,12 +422,28 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 
 	err := d.Flush(ctx)
 	if err != nil && !errors.As(err, new(*FailedError[T])) {
-		// ctx ended: give up on what is left.
-		cause := fmt.Errorf("%w before the item was written: %w", ErrClosed, err)
-		d.cancel(cause)
+		// ctx ended: give up on what is left. What was never sent fails
+		// with ErrClosed at once; the calls under way get a short grace to
+		// answer, and what they carry then fails as ErrOutcomeUnknown.
 		d.mu.Lock()
-		d.abortLocked(cause)
+		d.closedErr = fmt.Errorf("%w before the item was written: %w", ErrClosed, err)
+		d.unknownErr = fmt.Errorf("%w: its call was under way when Close gave up: %w", ErrOutcomeUnknown, err)
+		d.abortLocked()
+		var idle chan struct{}
+		if d.writers > 0 && d.grace > 0 {
+			idle = make(chan struct{})
+			d.idle = idle
+		}
 		d.mu.Unlock()
+		if idle != nil {
+			t := time.NewTimer(d.grace)
+			select {
+			case <-idle:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		d.cancel(d.unknownErr)
 		d.shutdown()
 		d.mu.Lock()
 		fs := d.failures
@@ -366,22 +454,24 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 		d.shutdown()
 	}
 	d.cancel(ErrClosed)
+	d.publish()
+	_ = d.meters.reg.Unregister() // the gauges: nothing is buffered any more
 	close(d.closeDone)
 	return err
 }
 
 // abortLocked fails every item that is not in a Write call: pending, or
 // waiting for a retry. The writers fail the items in their calls.
-func (d *Dispatcher[T]) abortLocked(cause error) {
+func (d *Dispatcher[T]) abortLocked() {
 	d.aborted = true
 	for d.ready.len() > 0 {
 		if s := d.ready.popFront(); s.e != nil {
-			d.finishLocked(s.e, cause, false)
+			d.finishLocked(s.e, d.stopCause(s.e), false)
 		}
 	}
 	for _, s := range d.retrying {
 		if s.e != nil {
-			d.finishLocked(s.e, cause, true)
+			d.finishLocked(s.e, d.stopCause(s.e), true)
 		}
 	}
 	clear(d.retrying)
@@ -389,7 +479,8 @@ func (d *Dispatcher[T]) abortLocked(cause error) {
 	for _, ks := range d.keys {
 		d.flyItems -= ks.retried
 		for ks.live() > 0 {
-			d.finishLocked(ks.popFront(), cause, false)
+			e := ks.popFront()
+			d.finishLocked(e, d.stopCause(e), false)
 		}
 		ks.retried, ks.ready = 0, false
 		if ks.out == 0 {
@@ -400,28 +491,38 @@ func (d *Dispatcher[T]) abortLocked(cause error) {
 	d.readyItems, d.readyBytes, d.waitPending = 0, 0, 0
 }
 
-// shutdown stops the scheduler and waits for every goroutine.
+// shutdown stops the scheduler, waits for every writer and for the
+// scheduler, then for the failure handler's goroutine to hand everything
+// over.
 func (d *Dispatcher[T]) shutdown() {
 	d.mu.Lock()
 	d.stopped = true
 	d.mu.Unlock()
 	close(d.stop)
 	d.wg.Wait()
+	d.mu.Lock()
+	done := d.stopHandOverLocked()
+	d.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 // Stats returns the counters as they are now.
 func (d *Dispatcher[T]) Stats() Stats {
 	d.mu.Lock()
 	s := Stats{
-		Submitted: d.submitted,
-		Written:   d.written,
-		Failed:    d.failed,
-		Replaced:  d.replaced,
-		Retries:   d.retries,
-		Batches:   d.batches,
-		Throttled: d.throttled,
-		Pending:   d.bufItems - d.flyItems,
-		InFlight:  d.flyItems,
+		Submitted:  d.submitted,
+		Written:    d.written,
+		Failed:     d.failed,
+		Unknown:    d.unknown,
+		Replaced:   d.replaced,
+		Retries:    d.retries,
+		Batches:    d.batches,
+		Throttled:  d.throttled,
+		Pending:    d.bufItems - d.flyItems,
+		InFlight:   d.flyItems,
+		Unreported: len(d.failures),
 	}
 	d.mu.Unlock()
 	s.Rejected = d.rejected.Load()

@@ -17,6 +17,23 @@ import (
 // construction: the items of a key leave their keyState in order, and only
 // when none of the key is out.
 
+// queue is the pending items and those waiting for a retry: the ready
+// queue holds the items without a key and the keys that may be sent, in the
+// order they go.
+type queue[T any] struct {
+	ready       ring[slot[T]]
+	readyItems  int // what the ready queue holds for the next batches
+	readyBytes  int
+	keys        map[string]*keyState[T] // the keys with items not finished
+	retrying    retryHeap[T]            // what waits for its backoff to end
+	touched     []*keyState[T]          // keys a call settled, to update
+	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
+	freeKeys    []*keyState[T]          // for reuse
+	freeEntries []*entry[T]
+	freeFlights []*flight[T]
+	waitPending int // pending items with a SubmitWait caller
+}
+
 // entry is one accepted item, from Submit until it is written or failed.
 type entry[T any] struct {
 	item T
@@ -28,7 +45,13 @@ type entry[T any] struct {
 	bo   backoff.BackOff
 	due  time.Time // when a retried item may go again
 	why  error     // the cause of its last retry
-	wait *waitCall // SubmitWait callers, or nil
+	last error     // the backend's own answer for it when last left to retry (Outcome.Retried)
+	// maybe says a call that carried the item may have been applied: it
+	// was under way when Close gave up, or failed with MaybeWritten. An
+	// item that fails for any reason but its own refusal then fails with
+	// ErrOutcomeUnknown.
+	maybe bool
+	wait  *waitCall // SubmitWait callers, or nil
 }
 
 // keyState is what the dispatcher knows of a key with items accepted and
@@ -256,7 +279,7 @@ func (d *Dispatcher[T]) newEntryLocked(item T, size int, wc *waitCall) *entry[T]
 	}
 	d.seq++
 	e.item, e.size, e.seq, e.wait = item, size, d.seq, wc
-	if d.interval > 0 {
+	if d.interval > 0 || d.ttl > 0 {
 		e.at = time.Now()
 	}
 	return e

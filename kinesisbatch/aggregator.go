@@ -102,17 +102,14 @@ func newAggregator(client Client, cfg Config) (*aggregator, batch.Limits) {
 // writeAggregated sends recs in one PutRecords call, packed into aggregated
 // records by shard, and maps the answer of each Kinesis record to each of
 // its user records: a throttled aggregated record is retried as a whole,
-// every user record of it named in Outcome.Retry, and the core sends them
-// again (in new aggregates) after their backoff.
-func writeAggregated[T any](ctx context.Context, w *writer[T], recs []*record[T]) (batch.Outcome, error) {
+// every user record of it named in Outcome.Retried, and the core sends them
+// again (packed anew) after their backoff. User records left out of the
+// call (see pack) are named in Outcome.Retry: they were not sent.
+func writeAggregated[T any](ctx context.Context, w *writer[T], entries []types.PutRecordsRequestEntry) (batch.Outcome, error) {
 	a := w.agg
 	table, err := a.shards.get(ctx)
 	if err != nil {
 		return batch.Outcome{}, classifyCall(err, &sendProbe{})
-	}
-	entries := make([]types.PutRecordsRequestEntry, len(recs))
-	for i, r := range recs {
-		entries[i] = r.entry
 	}
 	p := a.pack(table, entries)
 	o := batch.Outcome{Retry: p.left}
@@ -139,8 +136,7 @@ func writeAggregated[T any](ctx context.Context, w *writer[T], recs []*record[T]
 		o.Throttled = o.Throttled || throttled
 		for _, i := range p.members[j] {
 			if retry {
-				recs[i].last = e
-				o.Retry = append(o.Retry, i)
+				o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: e})
 			} else {
 				o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
 			}
