@@ -365,6 +365,8 @@ func (a *aggBuilder) reset() {
 	clear(a.pkIdx)
 	clear(a.hkIdx)
 	clear(a.recs)
+	clear(a.pks)
+	clear(a.hks)
 	a.pks, a.hks, a.recs, a.size = a.pks[:0], a.hks[:0], a.recs[:0], 0
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -43,6 +44,9 @@ type aggregator struct {
 	maxRecs  int // user records in one aggregated record
 	maxBytes int // data plus partition key of one aggregated record
 	maxCall  int // data plus partition keys of one call
+	// free keeps emptied *openAgg, whose builders' tables and slices are
+	// used again: a call of thousands of records fills a few of them.
+	free sync.Pool
 }
 
 // checkAggregate validates the aggregation fields of cfg, whose other
@@ -191,11 +195,15 @@ func (a *aggregator) pack(t *shardTable, in []types.PutRecordsRequestEntry) *pla
 		}
 		o := open[s]
 		if o != nil && (len(o.members) >= a.maxRecs || aggFixed+o.b.size+o.b.grow(pk, hk, len(e.Data))+len(o.pk) > a.maxBytes) {
-			p.close(a, o, s, t)
+			p.close(a, o, s)
 			o = nil
 		}
 		if o == nil {
-			o = &openAgg{pk: pk, hk: hk, hash: h, plain: e}
+			o, _ = a.free.Get().(*openAgg)
+			if o == nil {
+				o = &openAgg{}
+			}
+			o.pk, o.hk, o.hash, o.plain = pk, hk, h, e
 			open[s] = o
 		}
 		o.b.add(pk, hk, e.Data)
@@ -203,14 +211,20 @@ func (a *aggregator) pack(t *shardTable, in []types.PutRecordsRequestEntry) *pla
 	}
 	for s, o := range open {
 		if o != nil {
-			p.close(a, o, s, t)
+			p.close(a, o, s)
 		}
 	}
 	return p
 }
 
-// close adds an aggregated record that is full, or the last of its shard.
-func (p *plan) close(a *aggregator, o *openAgg, s int, t *shardTable) {
+// close adds an aggregated record that is full, or the last of its shard,
+// and puts o back in a.free.
+func (p *plan) close(a *aggregator, o *openAgg, s int) {
+	defer func() {
+		o.b.reset()
+		*o = openAgg{b: o.b}
+		a.free.Put(o)
+	}()
 	if len(o.members) == 1 && !bytes.HasPrefix(o.plain.Data, aggMagic[:]) {
 		p.add(a, o.plain, o.members, s)
 		return
