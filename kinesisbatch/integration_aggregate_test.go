@@ -42,52 +42,63 @@ func TestIntegrationAggregate(t *testing.T) {
 			if diff := cmp.Diff(batch.Stats{Submitted: n, Written: n, Batches: st.Batches}, st); diff != "" {
 				t.Errorf("Stats mismatch (-want +got):\n%s", diff)
 			}
-			ranges := shardRanges(t, client, stream)
-			seen := make([]int, n)
-			last := map[string]int{}
-			wrong, outOfOrder := 0, 0
-			stored := testutil.ReadStream(t, client, stream)
-			for _, r := range stored {
-				recs, err := kinesisbatch.Deaggregate(types.Record{Data: []byte(r.Data), PartitionKey: aws.String(r.PartitionKey)})
-				if err != nil {
-					t.Fatalf("Deaggregate %v: %v", r, err)
-				}
-				for _, u := range recs {
-					var e event
-					if err := json.Unmarshal(u.Data, &e); err != nil || e.N < 0 || e.N >= n {
-						t.Fatalf("unexpected user record %q (%v)", u.Data, err)
-					}
-					seen[e.N]++
-					if u.PartitionKey != e.User {
-						t.Errorf("user record %q: partition key %q", u.Data, u.PartitionKey)
-					}
-					h, _ := testutil.KinesisHashKey(u.PartitionKey, u.ExplicitHashKey)
-					if rg := ranges[r.Shard]; rg[0].Cmp(h) > 0 || h.Cmp(rg[1]) > 0 {
-						wrong++
-					}
-					if prev, ok := last[e.User]; ok && prev > e.N {
-						outOfOrder++
-					}
-					last[e.User] = e.N
-				}
+			stored := checkAggregatedReadBack(t, client, stream, n, ordered)
+			if stored*10 > n {
+				t.Errorf("%d user records in %d Kinesis records: hardly aggregated", n, stored)
 			}
-			for i, c := range seen {
-				if c != 1 {
-					t.Errorf("event %d read %d times", i, c)
-				}
-			}
-			if wrong > 0 {
-				t.Errorf("%d user records on another shard than their key's", wrong)
-			}
-			if ordered && outOfOrder > 0 {
-				t.Errorf("%d user records read after a later one of their key", outOfOrder)
-			}
-			if len(stored)*10 > n {
-				t.Errorf("%d user records in %d Kinesis records: hardly aggregated", n, len(stored))
-			}
-			t.Logf("%d user records in %d Kinesis records, %d calls; %d out of order", n, len(stored), st.Batches, outOfOrder)
+			t.Logf("%d user records in %d Kinesis records, %d calls", n, stored, st.Batches)
 		})
 	}
+}
+
+// checkAggregatedReadBack reads every shard of stream back, unpacks each
+// record with Deaggregate, and checks that it holds each of the n events
+// exactly once, on the shard whose hash key range holds its own key's hash,
+// and with ordered, each user's events in the order they were put. It
+// returns the number of Kinesis records.
+func checkAggregatedReadBack(t *testing.T, client *kinesis.Client, stream string, n int, ordered bool) int {
+	t.Helper()
+	ranges := shardRanges(t, client, stream)
+	seen := make([]int, n)
+	last := map[string]int{}
+	wrong, outOfOrder := 0, 0
+	stored := testutil.ReadStream(t, client, stream)
+	for _, r := range stored {
+		recs, err := kinesisbatch.Deaggregate(types.Record{Data: []byte(r.Data), PartitionKey: aws.String(r.PartitionKey)})
+		if err != nil {
+			t.Fatalf("Deaggregate %v: %v", r, err)
+		}
+		for _, u := range recs {
+			var e event
+			if err := json.Unmarshal(u.Data, &e); err != nil || e.N < 0 || e.N >= n {
+				t.Fatalf("unexpected user record %q (%v)", u.Data, err)
+			}
+			seen[e.N]++
+			if u.PartitionKey != e.User {
+				t.Errorf("user record %q: partition key %q", u.Data, u.PartitionKey)
+			}
+			h, _ := testutil.KinesisHashKey(u.PartitionKey, u.ExplicitHashKey)
+			if rg := ranges[r.Shard]; rg[0].Cmp(h) > 0 || h.Cmp(rg[1]) > 0 {
+				wrong++
+			}
+			if prev, ok := last[e.User]; ok && prev > e.N {
+				outOfOrder++
+			}
+			last[e.User] = e.N
+		}
+	}
+	for i, c := range seen {
+		if c != 1 {
+			t.Errorf("event %d read %d times", i, c)
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d user records on another shard than their key's", wrong)
+	}
+	if ordered && outOfOrder > 0 {
+		t.Errorf("%d user records read after a later one of their key", outOfOrder)
+	}
+	return len(stored)
 }
 
 // shardRanges returns the hash key range of each shard of stream.
