@@ -410,3 +410,69 @@ func TestAggregateLargeRecords(t *testing.T) {
 		t.Errorf("%d large records on their own in %d Kinesis records (%d calls), want 10 in at most %d", plain, stored, calls, 10+2*calls)
 	}
 }
+
+// listErrors is a stream whose ListShards fails with the errors of errs,
+// one a call, before it answers.
+type listErrors struct {
+	*testutil.ShardedKinesis
+	mu   sync.Mutex
+	errs []error
+}
+
+func (c *listErrors) ListShards(ctx context.Context, in *kinesis.ListShardsInput, opts ...func(*kinesis.Options)) (*kinesis.ListShardsOutput, error) {
+	c.mu.Lock()
+	var err error
+	if len(c.errs) > 0 {
+		err, c.errs = c.errs[0], c.errs[1:]
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return c.ShardedKinesis.ListShards(ctx, in, opts...)
+}
+
+// TestAggregateListShardsErrors checks what an error of ListShards does to
+// the records of the call that needed the shard map: a throttle or a
+// server error is retried, a refusal of the request fails them all with it.
+func TestAggregateListShardsErrors(t *testing.T) {
+	t.Parallel()
+	denied := &types.AccessDeniedException{Message: aws.String("not allowed: kinesis:ListShards")}
+	tests := []struct {
+		name       string
+		errs       []error
+		wantFailed bool
+	}{
+		{name: "throttled, then answered", errs: []error{&types.LimitExceededException{Message: aws.String("rate exceeded")}}},
+		{name: "denied", errs: []error{denied}, wantFailed: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := &listErrors{ShardedKinesis: unlimited(2), errs: tc.errs}
+			d := newDispatcher[kinesisbatch.Record](t, c, kinesisbatch.Config{Aggregate: true})
+			var want []kinesisbatch.Record
+			for i := range 20 {
+				want = append(want, userRecord(i, i, 10))
+				if err := d.Put(t.Context(), want[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := d.Flush(t.Context())
+			if !tc.wantFailed {
+				if err != nil {
+					t.Fatalf("Flush: %v", err)
+				}
+				readBack(t, c.ShardedKinesis, want, false, 0)
+				return
+			}
+			var fe *batch.FailedError[kinesisbatch.Record]
+			if !errors.As(err, &fe) || len(fe.Failures) != len(want) || !errors.Is(fe.Failures[0].Err, denied) {
+				t.Fatalf("Flush: %v, want the %d records to fail with %v", err, len(want), denied)
+			}
+			if puts, _ := c.Calls(); puts != 0 {
+				t.Errorf("%d PutRecords calls, want none", puts)
+			}
+		})
+	}
+}
