@@ -3,6 +3,7 @@ package kinesisbatch_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 // records/s and 1 MiB/s, token buckets of one second, per-record
 // ProvisionedThroughputExceededException beyond them), with and without
 // Config.Aggregate, for records of 100 bytes and 1 KiB keyed by 1,000
-// users; keys=hot sends half the records to keys of one shard. Each
+// users; keys=hot sends half the records to keys of one shard;
+// transport=http puts the real SDK client and HTTP between the dispatcher
+// and the stream (testutil.ShardedKinesisHandler). Each
 // sub-benchmark first runs one untimed round (the rate control learns the
 // shards' limits), then empties the shards' buckets, so that their burst
 // is not counted: the figures are the sustained rate.
@@ -33,13 +36,30 @@ func BenchmarkShards(b *testing.B) {
 		size int
 		agg  bool
 		hot  bool
-	}{{100, false, false}, {100, true, false}, {1024, false, false}, {1024, true, false}, {100, true, true}} {
+		http bool
+	}{
+		{100, false, false, false}, {100, true, false, false}, {1024, false, false, false}, {1024, true, false, false},
+		{100, true, true, false},
+		{100, false, false, true}, {100, true, false, true},
+	} {
 		name := fmt.Sprintf("size=%d/aggregate=%v", tc.size, tc.agg)
 		if tc.hot {
 			name += "/keys=hot"
 		}
+		if tc.http {
+			name += "/transport=http"
+		}
 		b.Run(name, func(b *testing.B) {
 			f := testutil.NewShardedKinesis(shards)
+			var client interface {
+				kinesisbatch.Client
+				kinesisbatch.ShardLister
+			} = f
+			if tc.http {
+				srv := httptest.NewServer(testutil.ShardedKinesisHandler(f))
+				defer srv.Close()
+				client = testutil.NewKinesisClient(b, srv.URL, testutil.ClientOptions{})
+			}
 			keys := benchKeys(f, users, tc.hot)
 			// What the shards' byte limits allow, in bytes of data per second.
 			allowed := float64(shards * testutil.ShardBytesPerSecond)
@@ -51,7 +71,7 @@ func BenchmarkShards(b *testing.B) {
 			if !tc.agg {
 				n = 2 * shards * min(testutil.ShardRecordsPerSecond, testutil.ShardBytesPerSecond/tc.size)
 			}
-			d, err := kinesisbatch.New[kinesisbatch.Record](f, kinesisbatch.Config{Stream: "s", Aggregate: tc.agg})
+			d, err := kinesisbatch.New[kinesisbatch.Record](client, kinesisbatch.Config{Stream: "s", Aggregate: tc.agg})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,5 +173,59 @@ func TestShardedKinesisShards(t *testing.T) {
 	}
 	if recs := f.Records(); len(recs) != 2 || string(recs[0].Data) != "x" || recs[0].ExplicitHashKey != "0" {
 		t.Errorf("Records: %+v", recs)
+	}
+}
+
+// TestShardedKinesisHandler talks to the fake through the real SDK client
+// over HTTP: records written and throttled, a bad hash key refused with
+// the service's error type, shards listed page by page.
+func TestShardedKinesisHandler(t *testing.T) {
+	t.Parallel()
+	f := NewShardedKinesis(3)
+	f.RecordsPerSecond, f.PageSize = 2, 2
+	srv := httptest.NewServer(ShardedKinesisHandler(f))
+	t.Cleanup(srv.Close)
+	client := NewKinesisClient(t, srv.URL, ClientOptions{RetryMaxAttempts: 1})
+	ctx := t.Context()
+	rec := func(data, hk string) types.PutRecordsRequestEntry {
+		return types.PutRecordsRequestEntry{Data: []byte(data), PartitionKey: aws.String("k"), ExplicitHashKey: aws.String(hk)}
+	}
+	out, err := client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{
+		rec("\x00\xffa", "0"), rec("b", "1"), rec("c", "2"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"", "", "ProvisionedThroughputExceededException"}, codes(out)); diff != "" {
+		t.Errorf("codes mismatch (-want +got):\n%s", diff)
+	}
+	if got := aws.ToString(out.Records[0].ShardId); got != "shardId-000000000000" || aws.ToInt32(out.FailedRecordCount) != 1 {
+		t.Errorf("answer %+v", out)
+	}
+	if recs := f.Records(); len(recs) != 2 || string(recs[0].Data) != "\x00\xffa" {
+		t.Errorf("Records: %+v", recs)
+	}
+	_, err = client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{rec("x", "-1")}})
+	var inv *types.InvalidArgumentException
+	if !errors.As(err, &inv) {
+		t.Errorf("PutRecords with hash key -1: %v, want an InvalidArgumentException", err)
+	}
+	var ids []string
+	in := &kinesis.ListShardsInput{StreamName: aws.String("s")}
+	for {
+		out, err := client.ListShards(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.Shards {
+			ids = append(ids, aws.ToString(s.ShardId)+" "+aws.ToString(s.HashKeyRange.StartingHashKey)[:1])
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in = &kinesis.ListShardsInput{NextToken: out.NextToken}
+	}
+	if diff := cmp.Diff([]string{"shardId-000000000000 0", "shardId-000000000001 1", "shardId-000000000002 2"}, ids); diff != "" {
+		t.Errorf("ListShards mismatch (-want +got):\n%s", diff)
 	}
 }
