@@ -98,6 +98,10 @@ const (
 	// but not yet written past which Submit blocks, when
 	// Config.MaxBufferedBytes is 0.
 	DefaultMaxBufferedBytes = 128 << 20
+	// DefaultCloseGrace is how long Close, once its context has ended,
+	// waits for the answers of the calls under way, when Config.CloseGrace
+	// is 0.
+	DefaultCloseGrace = 100 * time.Millisecond
 )
 
 // Config tunes a Dispatcher. The zero value is valid: every zero field means
@@ -129,6 +133,13 @@ type Config struct {
 	// BackOff returns a fresh policy for each retry loop (one batch and
 	// what is left of it). nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
+	// CloseGrace is how long Close, once its context has ended, still
+	// waits for the answers of the calls under way: an answer that comes in
+	// time says what became of their items. Past it the calls are
+	// cancelled and their items fail with ErrOutcomeUnknown. 0:
+	// DefaultCloseGrace; there is no way to wait for nothing but a
+	// negligible grace (a nanosecond).
+	CloseGrace time.Duration
 	// Logger receives failures at warn level, with counts and error codes
 	// only, and retries and error messages at debug level (a backend may
 	// quote item contents in its messages). Item contents themselves are

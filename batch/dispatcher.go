@@ -82,6 +82,12 @@ type Dispatcher[T any] struct {
 	closing   bool         // Close was called: Submit refuses
 	aborted   bool         // Close gave up: nothing more is sent
 	closeDone chan struct{}
+	grace     time.Duration // how long Close waits for the calls under way once its context ended
+	idle      chan struct{} // closed when the last writer returns, while Close waits for it
+	// The causes of the items Close gives up on: never sent, or sent and
+	// unanswered.
+	closedErr, unknownErr error
+	unknown               int64
 }
 
 // New returns a Dispatcher that writes to sink. It validates cfg against the
@@ -126,6 +132,10 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 		keys:        make(map[string]*keyState[T]),
 		stop:        make(chan struct{}),
 		closeDone:   make(chan struct{}),
+		grace:       cfg.CloseGrace,
+	}
+	if d.grace == 0 {
+		d.grace = DefaultCloseGrace
 	}
 	if d.newBackOff == nil {
 		d.newBackOff = DefaultBackOff
@@ -167,6 +177,8 @@ func checkConfig(cfg Config, lim Limits) error {
 		return fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
 	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
 		return fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
+	case cfg.CloseGrace < 0:
+		return fmt.Errorf("batch: Config.CloseGrace %v is negative", cfg.CloseGrace)
 	case cfg.BackOff != nil && cfg.BackOff() == nil:
 		return errors.New("batch: Config.BackOff returned nil; return a backoff.BackOff, or leave BackOff nil for DefaultBackOff")
 	}
@@ -344,10 +356,16 @@ func failedError[T any](fs []Failure[T]) error {
 
 // Close refuses further items, flushes, and stops every goroutine the
 // Dispatcher started. It returns like Flush. If ctx ends before everything is
-// written, Close stops waiting: in-flight calls are cancelled, retries
-// abandoned, and every item not written is returned as a failure whose error
-// matches both ErrClosed and ctx's error. Close is idempotent: later calls
-// wait for the first to finish and return the failures not yet reported.
+// written, Close stops waiting: nothing more is sent, retries are abandoned,
+// and every item not written is returned as a failure. An item that was
+// never sent, or whose every call was refused, fails with an error that
+// matches both ErrClosed and ctx's error. The calls under way get
+// Config.CloseGrace to answer; then they are cancelled, and their items,
+// which the backend may have applied, fail with an error that matches both
+// ErrOutcomeUnknown and ctx's error (and not ErrClosed). Close is idempotent:
+// later calls wait for the first to finish and return the failures not yet
+// reported. A Dispatcher must be closed once it is no longer needed: its
+// goroutines stop only then.
 func (d *Dispatcher[T]) Close(ctx context.Context) error {
 	d.mu.Lock()
 	if d.closing {
@@ -373,12 +391,28 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 
 	err := d.Flush(ctx)
 	if err != nil && !errors.As(err, new(*FailedError[T])) {
-		// ctx ended: give up on what is left.
-		cause := fmt.Errorf("%w before the item was written: %w", ErrClosed, err)
-		d.cancel(cause)
+		// ctx ended: give up on what is left. What was never sent fails
+		// with ErrClosed at once; the calls under way get a short grace to
+		// answer, and what they carry then fails as ErrOutcomeUnknown.
 		d.mu.Lock()
-		d.abortLocked(cause)
+		d.closedErr = fmt.Errorf("%w before the item was written: %w", ErrClosed, err)
+		d.unknownErr = fmt.Errorf("%w: its call was under way when Close gave up: %w", ErrOutcomeUnknown, err)
+		d.abortLocked()
+		var idle chan struct{}
+		if d.writers > 0 && d.grace > 0 {
+			idle = make(chan struct{})
+			d.idle = idle
+		}
 		d.mu.Unlock()
+		if idle != nil {
+			t := time.NewTimer(d.grace)
+			select {
+			case <-idle:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		d.cancel(d.unknownErr)
 		d.shutdown()
 		d.mu.Lock()
 		fs := d.failures
@@ -395,16 +429,16 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 
 // abortLocked fails every item that is not in a Write call: pending, or
 // waiting for a retry. The writers fail the items in their calls.
-func (d *Dispatcher[T]) abortLocked(cause error) {
+func (d *Dispatcher[T]) abortLocked() {
 	d.aborted = true
 	for d.ready.len() > 0 {
 		if s := d.ready.popFront(); s.e != nil {
-			d.finishLocked(s.e, cause, false)
+			d.finishLocked(s.e, d.stopCause(s.e), false)
 		}
 	}
 	for _, s := range d.retrying {
 		if s.e != nil {
-			d.finishLocked(s.e, cause, true)
+			d.finishLocked(s.e, d.stopCause(s.e), true)
 		}
 	}
 	clear(d.retrying)
@@ -412,7 +446,8 @@ func (d *Dispatcher[T]) abortLocked(cause error) {
 	for _, ks := range d.keys {
 		d.flyItems -= ks.retried
 		for ks.live() > 0 {
-			d.finishLocked(ks.popFront(), cause, false)
+			e := ks.popFront()
+			d.finishLocked(e, d.stopCause(e), false)
 		}
 		ks.retried, ks.ready = 0, false
 		if ks.out == 0 {
@@ -439,6 +474,7 @@ func (d *Dispatcher[T]) Stats() Stats {
 		Submitted: d.submitted,
 		Written:   d.written,
 		Failed:    d.failed,
+		Unknown:   d.unknown,
 		Replaced:  d.replaced,
 		Retries:   d.retries,
 		Batches:   d.batches,

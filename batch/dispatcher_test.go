@@ -82,7 +82,7 @@ func failedItems(t *testing.T, err error) []batch.Failure[item] {
 
 func checkAccounting(t *testing.T, s batch.Stats) {
 	t.Helper()
-	if s.Submitted != s.Written+s.Failed+s.Replaced {
+	if s.Submitted != s.Written+s.Failed+s.Unknown+s.Replaced {
 		t.Errorf("Submitted %d != Written %d + Failed %d + Replaced %d", s.Submitted, s.Written, s.Failed, s.Replaced)
 	}
 	if s.Pending != 0 || s.InFlight != 0 {

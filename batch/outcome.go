@@ -21,12 +21,13 @@ func (s states) of(i int) uint8 {
 }
 
 // resolve reads a sink's Outcome for a call of n items: the state of each
-// item, and the error of each failed one. An index out of range or named
+// item, and the error of each failed one (of one to retry: the backend's
+// answer for it, from Outcome.Retried). An index out of range or named
 // twice is a bug in the sink: the items it concerns fail with ErrBadOutcome.
 // For an index out of range, which item the sink meant is unknown, so every
 // item the Outcome does not name fails: none of them is known to be written.
 func resolve(n int, out Outcome) (states, []error) {
-	if len(out.Retry) == 0 && len(out.Failed) == 0 {
+	if len(out.Retry) == 0 && len(out.Failed) == 0 && len(out.Retried) == 0 {
 		return nil, nil
 	}
 	st := make(states, n)
@@ -46,6 +47,11 @@ func resolve(n int, out Outcome) (states, []error) {
 	}
 	for _, i := range out.Retry {
 		name(i, stateRetry)
+	}
+	for _, r := range out.Retried {
+		if name(r.Index, stateRetry) {
+			errs[r.Index] = r.Err // the item's last answer; nil: none
+		}
 	}
 	for _, f := range out.Failed {
 		if name(f.Index, stateFailed) {

@@ -28,7 +28,13 @@ type entry[T any] struct {
 	bo   backoff.BackOff
 	due  time.Time // when a retried item may go again
 	why  error     // the cause of its last retry
-	wait *waitCall // SubmitWait callers, or nil
+	last error     // the backend's own answer for it when last left to retry (Outcome.Retried)
+	// maybe says a call that carried the item may have been applied: it
+	// was under way when Close gave up, or failed with MaybeWritten. An
+	// item that fails for any reason but its own refusal then fails with
+	// ErrOutcomeUnknown.
+	maybe bool
+	wait  *waitCall // SubmitWait callers, or nil
 }
 
 // keyState is what the dispatcher knows of a key with items accepted and

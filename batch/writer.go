@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,6 +65,10 @@ func (d *Dispatcher[T]) writer(f *flight[T]) {
 		f = d.nextLocked()
 		if f == nil {
 			d.writers--
+			if d.writers == 0 && d.idle != nil { // Close waits for it
+				close(d.idle)
+				d.idle = nil
+			}
 			if d.interval > 0 && d.ready.len() > 0 {
 				d.kickLocked() // the timed flush may now use this slot
 			}
@@ -93,7 +96,7 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		}
 		if !d.sleep(wait) {
 			d.mu.Lock()
-			d.failAllLocked(entries, context.Cause(d.ctx))
+			d.failStoppedLocked(entries, false)
 			d.mu.Unlock()
 			return
 		}
@@ -102,12 +105,13 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		}
 		// The rate was cut while the call waited: book again.
 	}
-	if err := context.Cause(d.ctx); err != nil {
-		d.mu.Lock()
-		d.failAllLocked(entries, err)
+	d.mu.Lock()
+	if d.aborted { // Close gave up: nothing more is sent
+		d.failStoppedLocked(entries, false)
 		d.mu.Unlock()
 		return
 	}
+	d.mu.Unlock()
 	start := time.Now()
 	again := 0
 	for _, e := range entries {
@@ -194,6 +198,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 				d.finishLocked(e, nil, true)
 			case stateRetry:
 				retried++
+				e.last = errs[i]
 				held := d.heldBehindLocked(e)
 				if out.Throttled && first && !held {
 					c.freshOut++
@@ -210,7 +215,9 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		d.retriedKeys = d.retriedKeys[:0]
 		d.rate.observe(c)
 	case d.ctx.Err() != nil:
-		d.failAllLocked(entries, context.Cause(d.ctx))
+		// Close gave up while the call was under way: it may have been
+		// applied.
+		d.failStoppedLocked(entries, true)
 	case IsPermanent(err):
 		d.log.Warn("batch: items refused", "items", len(entries), "code", errorCode(err))
 		d.log.Debug("batch: items refused", "error", err)
@@ -227,7 +234,9 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 			c.freshOut = c.fresh
 			d.rate.observe(c)
 		}
+		maybe := IsMaybeWritten(err)
 		for _, e := range entries {
+			e.maybe = e.maybe || maybe
 			d.retryLocked(e, err, now)
 		}
 	}
@@ -265,11 +274,31 @@ func (d *Dispatcher[T]) failAllLocked(entries []*entry[T], err error) {
 	d.settleKeysLocked()
 }
 
+// failStoppedLocked fails the items of a call that Close gave up on:
+// underWay says the call was sent and may have been applied.
+func (d *Dispatcher[T]) failStoppedLocked(entries []*entry[T], underWay bool) {
+	for _, e := range entries {
+		e.maybe = e.maybe || underWay
+		d.finishLocked(e, d.stopCause(e), true)
+	}
+	d.settleKeysLocked()
+}
+
+// stopCause is the cause of the failure of e when Close gives up on it:
+// ErrOutcomeUnknown if a call that carried it may have been applied, else
+// ErrClosed.
+func (d *Dispatcher[T]) stopCause(e *entry[T]) error {
+	if e.maybe {
+		return d.unknownErr
+	}
+	return d.closedErr
+}
+
 // retryLocked files an item of a call to be sent again after its backoff,
 // or fails it once its retry policy gives up.
 func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
 	if d.aborted {
-		d.finishLocked(e, context.Cause(d.ctx), true)
+		d.finishLocked(e, d.stopCause(e), true)
 		return
 	}
 	if e.bo == nil {
@@ -280,7 +309,13 @@ func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
 	}
 	wait := e.bo.NextBackOff()
 	if wait == backoff.Stop {
+		if cause == ErrUnprocessed && e.last != nil {
+			cause = fmt.Errorf("%w (last answer: %w)", cause, e.last)
+		}
 		err := fmt.Errorf("batch: gave up after %d attempts: %w", e.sent, cause)
+		if e.maybe {
+			err = fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
 		d.log.Warn("batch: retries exhausted", "attempts", e.sent, "code", errorCode(cause))
 		d.log.Debug("batch: retries exhausted", "error", cause)
 		d.finishLocked(e, err, true)
@@ -332,9 +367,12 @@ func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
 	}
 	d.bufItems--
 	d.bufBytes -= e.size
-	if err == nil {
+	switch {
+	case err == nil:
 		d.written++
-	} else {
+	case e.maybe && errors.Is(err, ErrOutcomeUnknown):
+		d.unknown++
+	default:
 		d.failed++
 	}
 	if !d.notifyLocked(e, err) && err != nil {
@@ -387,8 +425,18 @@ func errorCode(err error) string {
 	if errors.As(err, &coded) {
 		return coded.ErrorCode()
 	}
-	if errors.Is(err, ErrUnprocessed) {
+	switch {
+	case errors.Is(err, ErrOutcomeUnknown):
+		return "OutcomeUnknown"
+	case errors.Is(err, ErrUnprocessed):
 		return "Unprocessed"
 	}
-	return fmt.Sprintf("%T", errors.Unwrap(err))
+	// The innermost error's type: that of a wrapper says nothing.
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return fmt.Sprintf("%T", err)
+		}
+		err = inner
+	}
 }

@@ -114,8 +114,10 @@ var (
 // for concurrent use. Do not modify an item after passing it to Put or
 // Delete.
 type Dispatcher[T any] struct {
-	core *batch.Dispatcher[*request[T]]
-	w    *writer[T]
+	// Front gives Flush, Close, Stats, and Submit and SubmitWait, which
+	// are Put and PutWait.
+	*batch.Front[T, types.WriteRequest]
+	w *writer[T]
 }
 
 // New returns a Dispatcher that writes through client as cfg says. It
@@ -140,11 +142,11 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		MaxItems:      MaxBatchItems,
 		MaxBatchBytes: MaxRequestBytes - envelopeBytes(cfg.Table),
 	}
-	core, err := batch.New[*request[T]](w, cfg.Batch)
+	f, err := batch.NewFront(w, cfg.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: %w", err)
+		return nil, err
 	}
-	return &Dispatcher[T]{core: core, w: w}, nil
+	return &Dispatcher[T]{Front: f, w: w}, nil
 }
 
 // validate checks the table and key fields of cfg; batch.New checks Batch.
@@ -193,14 +195,14 @@ func envelopeBytes(table string) int {
 // ErrInvalidKey, ErrInvalidItem or batch.ErrClosed with errors.Is; if the
 // buffer is full and ctx ends first, ctx's error.
 func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
-	return d.core.Submit(ctx, d.w.prepare(item, false))
+	return d.Submit(ctx, item)
 }
 
 // Delete queues the deletion of the item with item's key: only the key
 // attributes of item are sent, in a DeleteRequest. A put and a delete of one
 // key count as the same key for de-duplication. Errors are as for Put.
 func (d *Dispatcher[T]) Delete(ctx context.Context, item T) error {
-	return d.core.Submit(ctx, d.w.prepare(item, true))
+	return d.SubmitWith(ctx, item, d.w.encodeDelete)
 }
 
 // PutWait is Put that waits for the item's own outcome: nil once DynamoDB
@@ -210,50 +212,11 @@ func (d *Dispatcher[T]) Delete(ctx context.Context, item T) error {
 // written, and a failure of it is reported by Flush or Close. See
 // batch.Dispatcher.SubmitWait.
 func (d *Dispatcher[T]) PutWait(ctx context.Context, item T) error {
-	return d.core.SubmitWait(ctx, d.w.prepare(item, false))
+	return d.SubmitWait(ctx, item)
 }
 
 // DeleteWait is Delete that waits for the deletion's own outcome, as
 // PutWait does.
 func (d *Dispatcher[T]) DeleteWait(ctx context.Context, item T) error {
-	return d.core.SubmitWait(ctx, d.w.prepare(item, true))
-}
-
-// Flush writes every pending item and waits until each item queued before it
-// is written or has failed. It returns nil or a *batch.FailedError[T] holding
-// the caller's items that failed since the last report, each with its cause
-// (the AWS error, with its code and message, where DynamoDB refused it). If
-// ctx ends first it returns ctx's error and nothing is lost.
-func (d *Dispatcher[T]) Flush(ctx context.Context) error {
-	return unwrapFailures[T](d.core.Flush(ctx))
-}
-
-// Close flushes, stops the dispatcher's goroutines and returns like Flush.
-// If ctx ends first, every item not written is returned as a failure
-// matching batch.ErrClosed. Put and Delete after Close return
-// batch.ErrClosed. Close is idempotent.
-func (d *Dispatcher[T]) Close(ctx context.Context) error {
-	return unwrapFailures[T](d.core.Close(ctx))
-}
-
-// Stats returns the batching core's counters.
-func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
-
-// unwrapFailures turns the core's failures of requests into failures of the
-// caller's items.
-func unwrapFailures[T any](err error) error {
-	return batch.MapFailures(err, func(f batch.Failure[*request[T]]) batch.Failure[T] {
-		return batch.Failure[T]{Item: f.Item.item, Err: f.Err}
-	})
-}
-
-// request is one write request on its way: the caller's item and what was
-// made of it once.
-type request[T any] struct {
-	item T
-	del  bool
-	av   map[string]types.AttributeValue // the item to put, or the key to delete
-	key  string                          // the primary key, for de-duplication
-	size int                             // bytes in the request body
-	err  error                           // why the item is refused
+	return d.SubmitWaitWith(ctx, item, d.w.encodeDelete)
 }

@@ -635,7 +635,7 @@ func TestConcurrentBatchesKeepKeysApart(t *testing.T) {
 		t.Errorf("%d keys written by two calls at once", n)
 	}
 	st := d.Stats()
-	if st.Submitted != st.Written+st.Failed+st.Replaced {
+	if st.Submitted != st.Written+st.Failed+st.Unknown+st.Replaced {
 		t.Errorf("Stats %+v do not add up", st)
 	}
 }

@@ -239,10 +239,10 @@ func relRun(t *testing.T, be relBackend, sc relScenario, seed uint64, allowFailu
 	if st.Submitted != int64(sc.items) || st.Rejected != 0 {
 		t.Errorf("Stats: Submitted %d, Rejected %d, want %d and 0", st.Submitted, st.Rejected, sc.items)
 	}
-	if st.Submitted != st.Written+st.Failed+st.Replaced {
+	if st.Submitted != st.Written+st.Failed+st.Unknown+st.Replaced {
 		t.Errorf("Stats: Submitted %d != Written %d + Failed %d + Replaced %d", st.Submitted, st.Written, st.Failed, st.Replaced)
 	}
-	if st.Failed != int64(res.failures) || st.Pending != 0 || st.InFlight != 0 {
+	if st.Failed+st.Unknown != int64(res.failures) || st.Pending != 0 || st.InFlight != 0 {
 		t.Errorf("Stats: Failed %d, Pending %d, InFlight %d; want %d failures returned and nothing left", st.Failed, st.Pending, st.InFlight, res.failures)
 	}
 
@@ -408,9 +408,11 @@ func TestReliabilitySoak(t *testing.T) {
 
 // TestReliabilityCloseDeadline closes with a deadline that passes while
 // batches are retried or in flight through the proxy: every item not
-// written comes back as a failure matching batch.ErrClosed and the
-// deadline, written + failed == submitted, and no item is missing from
-// both the table and the failures.
+// written comes back as a failure matching the deadline and either
+// batch.ErrClosed (never applied: not in the table) or
+// batch.ErrOutcomeUnknown (its call was under way), written + failed +
+// unknown == submitted, and no item is missing from both the table and the
+// failures.
 func TestReliabilityCloseDeadline(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -457,17 +459,20 @@ func TestReliabilityCloseDeadline(t *testing.T) {
 				t.Fatalf("Close = %v, want a *batch.FailedError", closeErr)
 			}
 			failed := make(map[string]bool)
+			closed := make(map[string]bool) // failed as never written
 			for _, fl := range fe.Failures {
-				if !errors.Is(fl.Err, batch.ErrClosed) || !errors.Is(fl.Err, context.DeadlineExceeded) {
-					t.Fatalf("failure of %s: %v, want batch.ErrClosed and context.DeadlineExceeded", fl.Item.ID, fl.Err)
+				isClosed, isUnknown := errors.Is(fl.Err, batch.ErrClosed), errors.Is(fl.Err, batch.ErrOutcomeUnknown)
+				if isClosed == isUnknown || !errors.Is(fl.Err, context.DeadlineExceeded) {
+					t.Fatalf("failure of %s: %v, want batch.ErrClosed or batch.ErrOutcomeUnknown, and context.DeadlineExceeded", fl.Item.ID, fl.Err)
 				}
+				closed[fl.Item.ID] = isClosed
 				if failed[fl.Item.ID] {
 					t.Errorf("%s reported failed twice", fl.Item.ID)
 				}
 				failed[fl.Item.ID] = true
 			}
 			st := d.Stats()
-			if st.Submitted != n || st.Written+st.Failed != n || st.Failed != int64(len(fe.Failures)) {
+			if st.Submitted != n || st.Written+st.Failed+st.Unknown != n || st.Failed+st.Unknown != int64(len(fe.Failures)) {
 				t.Errorf("Stats %+v with %d failures returned: want written + failed == submitted == %d", st, len(fe.Failures), n)
 			}
 			stored := make(map[string]bool)
@@ -481,6 +486,9 @@ func TestReliabilityCloseDeadline(t *testing.T) {
 				id := relID(k)
 				if !stored[id] && !failed[id] {
 					t.Errorf("%s is neither in the table nor reported failed", id)
+				}
+				if stored[id] && closed[id] {
+					t.Errorf("%s is in the table, but failed as never written (ErrClosed)", id)
 				}
 				if tc.odd && k%2 == 1 && stored[id] {
 					t.Errorf("%s is in the table, but the fake never processes it", id)

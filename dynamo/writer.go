@@ -16,8 +16,8 @@ import (
 	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
-// writer is the batch.Sink of a Dispatcher: it measures requests made by
-// prepare and writes them with BatchWriteItem.
+// writer is the batch.Backend of a Dispatcher: it makes write requests of
+// the caller's items and writes them with BatchWriteItem.
 type writer[T any] struct {
 	client Client
 	cfg    Config
@@ -32,19 +32,27 @@ var (
 	deleteOverhead = len(`{"DeleteRequest":{"Key":}},`)
 )
 
-// prepare marshals item once and checks it: the request it returns carries
-// the encoding that is measured and sent, or the reason it is refused.
-func (w *writer[T]) prepare(item T, del bool) *request[T] {
-	r := &request[T]{item: item, del: del}
+// Encode makes item's PutRequest and checks it.
+func (w *writer[T]) Encode(item T) (batch.Entry[types.WriteRequest], error) {
+	return w.encode(item, false)
+}
+
+// encodeDelete makes the DeleteRequest of item's key.
+func (w *writer[T]) encodeDelete(item T) (batch.Entry[types.WriteRequest], error) {
+	return w.encode(item, true)
+}
+
+// encode marshals item once and checks it: its entry is the write request
+// to send, keyed by the item's primary key.
+func (w *writer[T]) encode(item T, del bool) (batch.Entry[types.WriteRequest], error) {
+	var r batch.Entry[types.WriteRequest]
 	av, err := w.marshal(item)
 	if err != nil {
-		r.err = err
-		return r
+		return r, err
 	}
 	pk, sk, err := w.keyOf(av)
 	if err != nil {
-		r.err = err
-		return r
+		return r, err
 	}
 	if w.cfg.PartitionKeyLocation != "" {
 		// A copy: the caller's map is never modified.
@@ -55,30 +63,28 @@ func (w *writer[T]) prepare(item T, del bool) *request[T] {
 		cp[w.cfg.PartitionKey] = pk
 		av = cp
 	}
-	r.key = w.dedupKey(pk, sk)
+	r.Key = w.dedupKey(pk, sk)
 	if del {
 		keyAV := map[string]types.AttributeValue{w.cfg.PartitionKey: pk}
 		if w.cfg.SortKey != "" {
 			keyAV[w.cfg.SortKey] = sk
 		}
-		r.av = keyAV
-		r.size = deleteOverhead + ddbsize.JSONSize(keyAV)
-		return r
+		r.Value.DeleteRequest = &types.DeleteRequest{Key: keyAV}
+		r.Size = deleteOverhead + ddbsize.JSONSize(keyAV)
+		return r, nil
 	}
 	size, js, plain := ddbsize.SizesChecked(av)
 	if !plain {
 		if err := validateItem(av); err != nil {
-			r.err = err
-			return r
+			return r, err
 		}
 	}
 	if size > MaxItemBytes {
-		r.err = fmt.Errorf("%w: %d bytes by DynamoDB's rules, the most is %d", batch.ErrItemTooLarge, size, MaxItemBytes)
-		return r
+		return r, fmt.Errorf("%w: %d bytes by DynamoDB's rules, the most is %d", batch.ErrItemTooLarge, size, MaxItemBytes)
 	}
-	r.av = av
-	r.size = putOverhead + js
-	return r
+	r.Value.PutRequest = &types.PutRequest{Item: av}
+	r.Size = putOverhead + js
+	return r, nil
 }
 
 // marshal returns item as an attribute value map: as it is for a
@@ -419,25 +425,15 @@ func checkSet[E any](set []E, key func(E) string) error {
 // DynamoDB's size rules; the core checks the bytes of the request body.
 func (w *writer[T]) Limits() batch.Limits { return w.limits }
 
-// Measure returns what prepare found.
-func (w *writer[T]) Measure(r *request[T]) (string, int, error) {
-	return r.key, r.size, r.err
-}
+// Name names the package in the errors of Config.Batch.
+func (w *writer[T]) Name() string { return "dynamo" }
 
 // Write sends one BatchWriteItem call and returns the requests that
 // DynamoDB left unprocessed. Errors are classified by classify: those that
 // no retry fixes (a validation error, an unknown table, denied access, a
 // client that fails before it sends anything) are marked batch.Permanent or
 // batch.PermanentForAll, throttling batch.Throttle.
-func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcome, error) {
-	wrs := make([]types.WriteRequest, len(reqs))
-	for i, r := range reqs {
-		if r.del {
-			wrs[i].DeleteRequest = &types.DeleteRequest{Key: r.av}
-		} else {
-			wrs[i].PutRequest = &types.PutRequest{Item: r.av}
-		}
-	}
+func (w *writer[T]) Write(ctx context.Context, wrs []types.WriteRequest) (batch.Outcome, error) {
 	probe := &sendProbe{}
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
@@ -449,7 +445,7 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcom
 	if len(left) == 0 {
 		return batch.Outcome{}, nil
 	}
-	retry, err := w.match(reqs, left)
+	retry, err := w.match(wrs, left)
 	if err != nil {
 		return batch.Outcome{}, err
 	}
@@ -460,21 +456,14 @@ func (w *writer[T]) Write(ctx context.Context, reqs []*request[T]) (batch.Outcom
 
 // match finds the indexes of the requests that DynamoDB returned
 // unprocessed, by key.
-func (w *writer[T]) match(reqs []*request[T], left []types.WriteRequest) ([]int, error) {
-	byKey := make(map[string]int, len(reqs))
-	for i, r := range reqs {
-		byKey[r.key] = i
+func (w *writer[T]) match(sent, left []types.WriteRequest) ([]int, error) {
+	byKey := make(map[string]int, len(sent))
+	for i, wr := range sent {
+		byKey[w.keyOfRequest(wr)] = i
 	}
 	out := make([]int, 0, len(left))
 	for _, wr := range left {
-		var av map[string]types.AttributeValue
-		switch {
-		case wr.PutRequest != nil:
-			av = wr.PutRequest.Item
-		case wr.DeleteRequest != nil:
-			av = wr.DeleteRequest.Key
-		}
-		k := w.dedupKey(av[w.cfg.PartitionKey], sortKeyOf(av, w.cfg.SortKey))
+		k := w.keyOfRequest(wr)
 		i, ok := byKey[k]
 		if !ok {
 			return nil, fmt.Errorf("dynamo: DynamoDB returned an unprocessed request that was not sent (key %q)", k)
@@ -483,6 +472,19 @@ func (w *writer[T]) match(reqs []*request[T], left []types.WriteRequest) ([]int,
 		out = append(out, i)
 	}
 	return out, nil
+}
+
+// keyOfRequest returns the primary key of a write request, as encode keys
+// it.
+func (w *writer[T]) keyOfRequest(wr types.WriteRequest) string {
+	var av map[string]types.AttributeValue
+	switch {
+	case wr.PutRequest != nil:
+		av = wr.PutRequest.Item
+	case wr.DeleteRequest != nil:
+		av = wr.DeleteRequest.Key
+	}
+	return w.dedupKey(av[w.cfg.PartitionKey], sortKeyOf(av, w.cfg.SortKey))
 }
 
 func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeValue {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
@@ -158,8 +159,9 @@ var _ smithy.APIError = (*RecordError)(nil)
 // methods are safe for concurrent use. Do not modify an item after passing
 // it to Put.
 type Dispatcher[T any] struct {
-	core *batch.Dispatcher[*record[T]]
-	w    *writer[T]
+	// Front gives Flush, Close, Stats, and Submit and SubmitWait, which
+	// are Put and PutWait.
+	*batch.Front[T, types.PutRecordsRequestEntry]
 }
 
 // New returns a Dispatcher that puts records through client as cfg says. It
@@ -171,12 +173,11 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if err := checkItemType(reflect.TypeFor[T]()); err != nil {
 		return nil, err
 	}
-	w := newWriter[T](client, cfg)
-	core, err := batch.New[*record[T]](w, cfg.Batch)
+	f, err := batch.NewFront(newWriter[T](client, cfg), cfg.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("kinesisbatch: %w", err)
+		return nil, err
 	}
-	return &Dispatcher[T]{core: core, w: w}, nil
+	return &Dispatcher[T]{f}, nil
 }
 
 // checkConfig validates cfg and fills in its defaults.
@@ -274,7 +275,7 @@ func checkItemType(t reflect.Type) error {
 // ErrInvalidPartitionKey, ErrInvalidExplicitHashKey or batch.ErrClosed with
 // errors.Is; if the buffer is full and ctx ends first, ctx's error.
 func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
-	return d.core.Submit(ctx, d.w.prepare(item))
+	return d.Submit(ctx, item)
 }
 
 // PutWait queues item like Put and waits for its own outcome: nil once
@@ -287,40 +288,5 @@ func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
 // PutWait returns ctx's error, and the record is still written (or reported
 // by Flush).
 func (d *Dispatcher[T]) PutWait(ctx context.Context, item T) error {
-	r := d.w.prepare(item)
-	if err := d.core.SubmitWait(ctx, r); err != nil {
-		return r.cause(err)
-	}
-	return nil
-}
-
-// Flush sends every pending record and waits until each record queued before
-// it is written or has failed. It returns nil or a *batch.FailedError[T]
-// holding the caller's items that failed since the last report, each with its
-// cause: a *RecordError with the service's code and message for a record
-// PutRecords refused, or the AWS error of the call. If ctx ends first it
-// returns ctx's error and nothing is lost.
-func (d *Dispatcher[T]) Flush(ctx context.Context) error {
-	return unwrapFailures[T](d.core.Flush(ctx))
-}
-
-// Close flushes, stops the dispatcher's goroutines and returns like Flush.
-// If ctx ends first, every record not written is returned as a failure
-// matching batch.ErrClosed. Put after Close returns batch.ErrClosed. Close is
-// idempotent.
-func (d *Dispatcher[T]) Close(ctx context.Context) error {
-	return unwrapFailures[T](d.core.Close(ctx))
-}
-
-// Stats returns the batching core's counters.
-func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
-
-// unwrapFailures turns the core's failures of records into failures of the
-// caller's items. A record that was still being throttled when the retry
-// policy gave up fails with batch.ErrUnprocessed and the *RecordError of its
-// last answer.
-func unwrapFailures[T any](err error) error {
-	return batch.MapFailures(err, func(f batch.Failure[*record[T]]) batch.Failure[T] {
-		return batch.Failure[T]{Item: f.Item.item, Err: f.Item.cause(f.Err)}
-	})
+	return d.SubmitWait(ctx, item)
 }

@@ -22,31 +22,8 @@ import (
 	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
-// record is one record on its way: the caller's item and what was made of it
-// once, at Put.
-type record[T any] struct {
-	item  T
-	entry types.PutRecordsRequestEntry // what is sent
-	key   string                       // the ordering key: the partition key with Ordered, else ""
-	size  int                          // data plus partition key, in bytes
-	err   error                        // why the item is refused
-	// last is the service's answer the last time the record was sent back
-	// for a retry; set by Write, read once the core reports the record.
-	last *RecordError
-}
-
-// cause returns err, the core's reason for failing r, with the service's
-// last answer added when the retry policy gave up on a record that was
-// still being throttled or failing internally.
-func (r *record[T]) cause(err error) error {
-	if r.last != nil && errors.Is(err, batch.ErrUnprocessed) {
-		return fmt.Errorf("%w (last answer: %w)", err, r.last)
-	}
-	return err
-}
-
-// writer is the batch.Sink of a Dispatcher: it measures records made by
-// prepare and writes them with PutRecords.
+// writer is the batch.Backend of a Dispatcher: it makes records of the
+// caller's items and writes them with PutRecords.
 type writer[T any] struct {
 	client  Client
 	stream  string
@@ -70,44 +47,39 @@ func newWriter[T any](client Client, cfg Config) *writer[T] {
 	}
 }
 
-// prepare encodes item once and checks it: the record it returns carries
-// the entry that is measured and sent, or the reason it is refused.
-func (w *writer[T]) prepare(item T) *record[T] {
-	r := &record[T]{item: item}
+// Encode makes item's record and checks it.
+func (w *writer[T]) Encode(item T) (batch.Entry[types.PutRecordsRequestEntry], error) {
+	var r batch.Entry[types.PutRecordsRequestEntry]
 	data, pk, hk, err := encode(item)
 	if err != nil {
-		r.err = err
-		return r
+		return r, err
 	}
 	random := pk == ""
 	if random {
 		pk = RandomPartitionKey()
 	} else if err := checkPartitionKey(pk); err != nil {
-		r.err = err
-		return r
+		return r, err
 	}
 	if hk != "" {
 		if err := checkExplicitHashKey(hk); err != nil {
-			r.err = err
-			return r
+			return r, err
 		}
-		r.entry.ExplicitHashKey = aws.String(hk)
+		r.Value.ExplicitHashKey = aws.String(hk)
 	}
-	r.size = len(data) + len(pk)
-	if r.size > w.limits.MaxItemBytes {
-		r.err = fmt.Errorf("%w: %d bytes of data and partition key, the most is %d (Config.MaxRecordBytes)",
-			batch.ErrItemTooLarge, r.size, w.limits.MaxItemBytes)
-		return r
+	r.Size = len(data) + len(pk)
+	if r.Size > w.limits.MaxItemBytes {
+		return r, fmt.Errorf("%w: %d bytes of data and partition key, the most is %d (Config.MaxRecordBytes)",
+			batch.ErrItemTooLarge, r.Size, w.limits.MaxItemBytes)
 	}
 	if data == nil {
 		data = []byte{} // the SDK refuses a nil Data
 	}
-	r.entry.Data = data
-	r.entry.PartitionKey = aws.String(pk)
+	r.Value.Data = data
+	r.Value.PartitionKey = aws.String(pk)
 	if w.ordered && !random {
-		r.key = pk
+		r.Key = pk
 	}
-	return r
+	return r, nil
 }
 
 // encode returns an item's data, partition key ("" for a random one) and
@@ -201,11 +173,6 @@ func checkExplicitHashKey(hk string) error {
 // order within a call.
 func (w *writer[T]) Limits() batch.Limits { return w.limits }
 
-// Measure returns what prepare found.
-func (w *writer[T]) Measure(r *record[T]) (string, int, error) {
-	return r.key, r.size, r.err
-}
-
 // Per-record error codes of PutRecords.
 const (
 	codeThroughputExceeded = "ProvisionedThroughputExceededException"
@@ -217,11 +184,7 @@ const (
 // InternalFailure is retried (the first is a throttle), one with another
 // code fails with a *RecordError. An error of the whole call is classified
 // by errorScope.
-func (w *writer[T]) Write(ctx context.Context, recs []*record[T]) (batch.Outcome, error) {
-	entries := make([]types.PutRecordsRequestEntry, len(recs))
-	for i, r := range recs {
-		entries[i] = r.entry
-	}
+func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequestEntry) (batch.Outcome, error) {
 	in := &kinesis.PutRecordsInput{Records: entries}
 	if w.arn {
 		in.StreamARN = aws.String(w.stream)
@@ -241,10 +204,10 @@ func (w *writer[T]) Write(ctx context.Context, recs []*record[T]) (batch.Outcome
 		}
 		return batch.Outcome{}, err
 	}
-	if len(out.Records) != len(recs) {
+	if len(out.Records) != len(entries) {
 		// Which records went in is unknown: sending all again may
 		// duplicate some, losing none.
-		return batch.Outcome{}, fmt.Errorf("kinesisbatch: PutRecords answered %d results for %d records", len(out.Records), len(recs))
+		return batch.Outcome{}, batch.MaybeWritten(fmt.Errorf("kinesisbatch: PutRecords answered %d results for %d records", len(out.Records), len(entries)))
 	}
 	var o batch.Outcome
 	for i, res := range out.Records {
@@ -258,8 +221,7 @@ func (w *writer[T]) Write(ctx context.Context, recs []*record[T]) (batch.Outcome
 			o.Throttled = true
 			fallthrough
 		case codeInternalFailure, "InternalFailureException", "ServiceUnavailable":
-			recs[i].last = e
-			o.Retry = append(o.Retry, i)
+			o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: e})
 		default:
 			o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
 		}
@@ -352,3 +314,6 @@ func errorScope(err error, probe *sendProbe) int {
 func noThrottleRetries(o *kinesis.Options) {
 	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }
+
+// Name names the package in the errors of Config.Batch.
+func (w *writer[T]) Name() string { return "kinesisbatch" }

@@ -25,7 +25,7 @@ const benchMessages = 1000
 // BenchmarkMoto measures messages/s to a local moto_server, ours against a
 // raw SDK loop (SendMessageBatch calls of 10, as many goroutines as our
 // MaxInFlight), for a standard queue and a FIFO queue with 1 and 16 message
-// groups. It skips without BATCHUTILS_SQS_ENDPOINT.
+// groups. It skips without BATCHUTILS_MOTO_ENDPOINT (or BATCHUTILS_SQS_ENDPOINT).
 //
 //	internal/moto/run.sh go test -run '^$' -bench Moto -benchtime 3x ./sqsbatch/
 func BenchmarkMoto(b *testing.B) {

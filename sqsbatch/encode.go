@@ -13,43 +13,32 @@ import (
 	"github.com/batchutils/batchutils/batch"
 )
 
-// message is one message on its way: the caller's item and what was made of
-// it once, at Send.
-type message[T any] struct {
-	item  T
-	entry types.SendMessageBatchRequestEntry // all but the Id, which Write sets
-	group string                             // the FIFO message group: the ordering key
-	size  int                                // as SQS counts it
-	err   error                              // why the item is refused
-}
-
-// prepare encodes item once and checks it: the message it returns carries
-// the entry that is measured and sent, or the reason it is refused.
-func (w *writer[T]) prepare(item T) *message[T] {
-	m := &message[T]{item: item}
+// Encode makes item's message, all but the Id that Write sets, and checks
+// it. Its key is the message group on a FIFO queue.
+func (w *writer[T]) Encode(item T) (batch.Entry[types.SendMessageBatchRequestEntry], error) {
+	var m batch.Entry[types.SendMessageBatchRequestEntry]
 	msg, err := toMessage(item)
 	if err == nil {
-		m.size, err = w.check(&msg)
+		m.Size, err = w.check(&msg)
 	}
 	if err != nil {
-		m.err = err
-		return m
+		return m, err
 	}
-	m.entry = types.SendMessageBatchRequestEntry{
+	m.Value = types.SendMessageBatchRequestEntry{
 		MessageBody:       &msg.Body,
 		MessageAttributes: msg.Attributes,
 		DelaySeconds:      int32(msg.Delay / time.Second),
 	}
 	if msg.GroupID != "" {
-		m.entry.MessageGroupId = &msg.GroupID
+		m.Value.MessageGroupId = &msg.GroupID
 	}
 	if msg.DeduplicationID != "" {
-		m.entry.MessageDeduplicationId = &msg.DeduplicationID
+		m.Value.MessageDeduplicationId = &msg.DeduplicationID
 	}
 	if w.fifo {
-		m.group = msg.GroupID
+		m.Key = msg.GroupID
 	}
-	return m
+	return m, nil
 }
 
 // toMessage converts an item to the Message it stands for: a Message as it

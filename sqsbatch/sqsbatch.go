@@ -182,8 +182,10 @@ func (e *EntryError) ErrorCode() string { return e.Code }
 // DeduplicationIDer and Attributer methods it has. All its methods are safe
 // for concurrent use. Do not modify an item after passing it to Send.
 type Dispatcher[T any] struct {
-	core *batch.Dispatcher[*message[T]]
-	w    *writer[T]
+	// Front gives Flush, Close, Stats, and Submit and SubmitWait, which
+	// are Send and SendWait.
+	*batch.Front[T, types.SendMessageBatchRequestEntry]
+	fifo bool
 }
 
 // New returns a Dispatcher that sends through client as cfg says. It
@@ -225,11 +227,11 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if fifo {
 		bc.Duplicates = batch.KeepDuplicates
 	}
-	core, err := batch.New[*message[T]](w, bc)
+	f, err := batch.NewFront(w, bc)
 	if err != nil {
-		return nil, fmt.Errorf("sqsbatch: %w", err)
+		return nil, err
 	}
-	return &Dispatcher[T]{core: core, w: w}, nil
+	return &Dispatcher[T]{Front: f, fifo: fifo}, nil
 }
 
 // queueName returns the name of the queue at rawURL, checked as SQS names
@@ -257,7 +259,7 @@ func queueName(rawURL string) (string, error) {
 }
 
 // FIFO reports whether the queue is a FIFO queue.
-func (d *Dispatcher[T]) FIFO() bool { return d.w.fifo }
+func (d *Dispatcher[T]) FIFO() bool { return d.fifo }
 
 // Send queues item to be sent. It returns once the item is buffered: Flush
 // and Close report the outcome. Errors match batch.ErrItemTooLarge (over
@@ -265,7 +267,7 @@ func (d *Dispatcher[T]) FIFO() bool { return d.w.fifo }
 // ErrInvalidGroupID, ErrInvalidDeduplicationID or batch.ErrClosed with
 // errors.Is; if the buffer is full and ctx ends first, ctx's error.
 func (d *Dispatcher[T]) Send(ctx context.Context, item T) error {
-	return d.core.Submit(ctx, d.w.prepare(item))
+	return d.Submit(ctx, item)
 }
 
 // SendWait sends item and waits for this message's own outcome: nil once
@@ -278,34 +280,5 @@ func (d *Dispatcher[T]) Send(ctx context.Context, item T) error {
 // returns ctx's error and the message is still sent; a failure of it is then
 // reported by Flush or Close.
 func (d *Dispatcher[T]) SendWait(ctx context.Context, item T) error {
-	return d.core.SubmitWait(ctx, d.w.prepare(item))
-}
-
-// Flush sends every buffered message and waits until each message queued
-// before it is sent or has failed. It returns nil or a *batch.FailedError[T]
-// holding the caller's items that failed since the last report, each with
-// its cause: an *EntryError where SQS refused the message, the API error
-// where it refused the call. If ctx ends first it returns ctx's error and
-// nothing is lost.
-func (d *Dispatcher[T]) Flush(ctx context.Context) error {
-	return unwrapFailures[T](d.core.Flush(ctx))
-}
-
-// Close flushes, stops the dispatcher's goroutines and returns like Flush.
-// If ctx ends first, every message not sent is returned as a failure
-// matching batch.ErrClosed. Send after Close returns batch.ErrClosed. Close
-// is idempotent.
-func (d *Dispatcher[T]) Close(ctx context.Context) error {
-	return unwrapFailures[T](d.core.Close(ctx))
-}
-
-// Stats returns the batching core's counters.
-func (d *Dispatcher[T]) Stats() batch.Stats { return d.core.Stats() }
-
-// unwrapFailures turns the core's failures of messages into failures of the
-// caller's items.
-func unwrapFailures[T any](err error) error {
-	return batch.MapFailures(err, func(f batch.Failure[*message[T]]) batch.Failure[T] {
-		return batch.Failure[T]{Item: f.Item.item, Err: f.Err}
-	})
+	return d.SubmitWait(ctx, item)
 }

@@ -25,8 +25,8 @@ func noThrottleRetries(o *sqs.Options) {
 	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }
 
-// writer is the batch.Sink of a Dispatcher: it measures messages made by
-// prepare and sends them with SendMessageBatch.
+// writer is the batch.Backend of a Dispatcher: it makes messages of the
+// caller's items and sends them with SendMessageBatch.
 type writer[T any] struct {
 	client   Client
 	queueURL string
@@ -50,11 +50,8 @@ var entryIDs = func() (ids [MaxBatchEntries]string) {
 // count. On a FIFO queue, a call applies its entries in order.
 func (w *writer[T]) Limits() batch.Limits { return w.limits }
 
-// Measure returns what prepare found: the message group (the key) on a
-// FIFO queue, "" on a standard queue.
-func (w *writer[T]) Measure(m *message[T]) (string, int, error) {
-	return m.group, m.size, m.err
-}
+// Name names the package in the errors of Config.Batch.
+func (w *writer[T]) Name() string { return "sqsbatch" }
 
 // Write sends one SendMessageBatch call and maps SQS's answer to an
 // Outcome: an entry Failed with SenderFault is refused on its own, one
@@ -62,14 +59,12 @@ func (w *writer[T]) Measure(m *message[T]) (string, int, error) {
 // mention. On a FIFO queue, the entries of a group that follow a retried
 // entry in the call are retried after it too, even those SQS took: SQS
 // drops the repeats by their deduplication ids, so order holds.
-func (w *writer[T]) Write(ctx context.Context, msgs []*message[T]) (batch.Outcome, error) {
-	if len(msgs) > MaxBatchEntries {
-		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(msgs), MaxBatchEntries))
+func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchRequestEntry) (batch.Outcome, error) {
+	if len(entries) > MaxBatchEntries {
+		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchEntries))
 	}
-	entries := make([]types.SendMessageBatchRequestEntry, len(msgs))
-	for i, m := range msgs {
-		entries[i] = m.entry
-		entries[i].Id = &entryIDs[i]
+	for i := range entries {
+		entries[i].Id = &entryIDs[i] // entries is the call's own copy
 	}
 	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
 		QueueUrl: &w.queueURL,
@@ -86,7 +81,7 @@ func (w *writer[T]) Write(ctx context.Context, msgs []*message[T]) (batch.Outcom
 		}
 		return batch.Outcome{}, err
 	}
-	return w.outcome(msgs, out)
+	return w.outcome(entries, out)
 }
 
 // What SQS said of each entry of a call.
@@ -98,13 +93,13 @@ const (
 )
 
 // outcome maps SQS's Successful and Failed entries to an Outcome.
-func (w *writer[T]) outcome(msgs []*message[T], out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
+func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
 	var buf [MaxBatchEntries]uint8
-	state := buf[:len(msgs)]
+	state := buf[:len(entries)]
 	var o batch.Outcome
 	index := func(id *string) (int, error) {
 		i, err := strconv.Atoi(aws.ToString(id))
-		if err != nil || i < 0 || i >= len(msgs) || entryIDs[i] != aws.ToString(id) {
+		if err != nil || i < 0 || i >= len(entries) || entryIDs[i] != aws.ToString(id) {
 			return 0, fmt.Errorf("sqsbatch: SQS answered for an entry id %q that was not sent", aws.ToString(id))
 		}
 		if state[i] != entryUnseen {
@@ -144,15 +139,16 @@ func (w *writer[T]) outcome(msgs []*message[T], out *sqs.SendMessageBatchOutput)
 	if w.fifo {
 		// A group's entries after one that is retried go again after it.
 		var retrying map[string]bool
-		for i, m := range msgs {
+		for i, m := range entries {
+			group := aws.ToString(m.MessageGroupId)
 			switch state[i] {
 			case entryRetry, entryUnseen:
 				if retrying == nil {
 					retrying = make(map[string]bool)
 				}
-				retrying[m.group] = true
+				retrying[group] = true
 			case entryOK:
-				if retrying[m.group] {
+				if retrying[group] {
 					state[i] = entryRetry
 				}
 			}

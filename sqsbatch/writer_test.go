@@ -66,18 +66,19 @@ func fail(id string, sender bool, code string) types.BatchResultErrorEntry {
 }
 
 // msgs prepares one message per group name ("" on a standard queue).
-func msgs(t *testing.T, w *writer[Message], groups ...string) []*message[Message] {
+func msgs(t *testing.T, w *writer[Message], groups ...string) []types.SendMessageBatchRequestEntry {
 	t.Helper()
-	out := make([]*message[Message], len(groups))
+	out := make([]types.SendMessageBatchRequestEntry, len(groups))
 	for i, g := range groups {
 		m := Message{Body: fmt.Sprint("body ", i), GroupID: g}
 		if w.fifo {
 			m.DeduplicationID = fmt.Sprint("d", i)
 		}
-		out[i] = w.prepare(m)
-		if out[i].err != nil {
-			t.Fatal(out[i].err)
+		e, err := w.Encode(m)
+		if err != nil {
+			t.Fatal(err)
 		}
+		out[i] = e.Value
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,10 +29,13 @@ const sqsEndpointHint = SQSEndpointEnv + " is not set: run the tests with `make 
 	"which starts a local SQS-compatible server (moto_server) and sets it"
 
 // SQSEndpoint returns the URL of the local SQS-compatible server from
-// $BATCHUTILS_SQS_ENDPOINT. When it is not set, the test is skipped, or fails
+// $BATCHUTILS_SQS_ENDPOINT, or else from $BATCHUTILS_MOTO_ENDPOINT. When it is not set, the test is skipped, or fails
 // when $CI is set: integration tests must run in CI.
 func SQSEndpoint(t testing.TB) string {
 	t.Helper()
+	if os.Getenv(SQSEndpointEnv) == "" {
+		return MotoEndpoint(t)
+	}
 	return endpointFrom(t, SQSEndpointEnv, sqsEndpointHint)
 }
 

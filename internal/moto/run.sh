@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# run.sh runs a command against a local SQS-compatible server (moto_server).
+# run.sh runs a command against a local moto_server, which serves SQS,
+# CloudWatch, Firehose (to S3), EventBridge and SNS on one port.
 #
 # Usage: internal/moto/run.sh CMD [ARGS...]
 #
 # It starts moto_server on a free loopback port, waits until it answers,
-# exports BATCHUTILS_SQS_ENDPOINT=http://127.0.0.1:PORT, runs CMD and exits with
+# exports BATCHUTILS_MOTO_ENDPOINT=http://127.0.0.1:PORT, runs CMD and exits with
 # CMD's status. The server is stopped when CMD ends or fails, and when this
 # script gets INT, TERM or HUP (the signal is passed on to CMD first). If
-# BATCHUTILS_SQS_ENDPOINT is already set, CMD runs with it as is and no server
+# BATCHUTILS_MOTO_ENDPOINT is already set, CMD runs with it as is and no server
 # is started. The machinery is internal/localserver/lib.sh.
 #
 # moto is a Python package and is not installed by this script: where
@@ -26,7 +27,7 @@ source "$root/internal/localserver/lib.sh"
 
 server=moto_server
 server_version=
-endpoint_var=BATCHUTILS_SQS_ENDPOINT
+endpoint_var=BATCHUTILS_MOTO_ENDPOINT
 start_timeout=${MOTO_START_TIMEOUT:-20}
 
 server_prepare() {
@@ -39,7 +40,7 @@ server_prepare() {
 		fi
 	fi
 	if [ -z "$moto" ] || ! command -v "$moto" >/dev/null 2>&1; then
-		die 'moto_server not found: install it with pip install "moto[server]" (Python 3.9 or later), set MOTO_SERVER to its path, or set BATCHUTILS_SQS_ENDPOINT to a server of your own'
+		die 'moto_server not found: install it with pip install "moto[server]" (Python 3.9 or later), set MOTO_SERVER to its path, or set BATCHUTILS_MOTO_ENDPOINT to a server of your own'
 	fi
 }
 

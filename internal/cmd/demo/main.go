@@ -24,7 +24,7 @@
 //
 // With $BATCHUTILS_KINESIS_ENDPOINT set, as `make demo` does, it then puts
 // the same records into a local Kinesis stream (kinesis.go).
-// With $BATCHUTILS_SQS_ENDPOINT set (internal/moto/run.sh sets it, and
+// With $BATCHUTILS_MOTO_ENDPOINT set (internal/moto/run.sh sets it, and
 // `make demo` runs it), it then sends -sqs-n messages (default 1,000) to a
 // new local SQS queue through sqsbatch.Dispatcher, with their own progress
 // line, receives them back meanwhile and deletes the queue (sqs.go).

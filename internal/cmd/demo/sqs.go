@@ -24,8 +24,9 @@ import (
 	"github.com/batchutils/batchutils/sqsbatch"
 )
 
-// sqsEndpointEnv names the endpoint that internal/moto/run.sh exports.
-const sqsEndpointEnv = "BATCHUTILS_SQS_ENDPOINT"
+// sqsEndpointEnv names the endpoint that internal/moto/run.sh exports: a
+// moto_server's.
+const sqsEndpointEnv = "BATCHUTILS_MOTO_ENDPOINT"
 
 // Event is the message the demo sends: a typed struct, sent as a JSON body.
 type Event struct {

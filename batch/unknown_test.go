@@ -1,0 +1,166 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/batchutils/batchutils/batch"
+)
+
+// Close whose context ends while a call is under way: the items of that call
+// may have been applied, so they fail with ErrOutcomeUnknown, never with
+// ErrClosed; the items never sent fail with ErrClosed. An answer that comes
+// within the grace decides.
+func TestCloseOutcomeUnknown(t *testing.T) {
+	tests := []struct {
+		name    string
+		latency time.Duration // of the one call under way
+		grace   time.Duration
+		want    map[string]string // key -> "written", "unknown" or "closed"
+	}{
+		{"answer after the grace", time.Hour, 0, map[string]string{
+			"a": "unknown", "b": "unknown", "c": "closed", "d": "closed",
+		}},
+		{"answer within the grace", 50 * time.Millisecond, 0, map[string]string{
+			"a": "written", "b": "written", "c": "closed", "d": "closed",
+		}},
+		{"answer within a longer grace", 500 * time.Millisecond, time.Second, map[string]string{
+			"a": "written", "b": "written", "c": "closed", "d": "closed",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newSink(2, 0, 0)
+				s.Latency = tc.latency
+				d := mustNew(t, s, batch.Config{MaxInFlight: 1, CloseGrace: tc.grace})
+				ctx := context.Background()
+				for _, k := range []string{"a", "b", "c", "d"} { // a, b: the call; c, d: behind it
+					if err := d.Submit(ctx, item{Key: k, Size: 1}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				synctest.Wait() // the first call is under way
+				cctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+				defer cancel()
+				err := d.Close(cctx)
+				got := map[string]string{}
+				for _, it := range s.Written() {
+					got[it.Key] = "written"
+				}
+				var fe *batch.FailedError[item]
+				if err != nil && !errors.As(err, &fe) {
+					t.Fatalf("Close = %v, want a *FailedError", err)
+				}
+				if fe != nil {
+					for _, f := range fe.Failures {
+						closed, unknown := errors.Is(f.Err, batch.ErrClosed), errors.Is(f.Err, batch.ErrOutcomeUnknown)
+						switch {
+						case !errors.Is(f.Err, context.DeadlineExceeded):
+							t.Errorf("%s: %v, want it to match context.DeadlineExceeded", f.Item.Key, f.Err)
+						case closed && !unknown:
+							got[f.Item.Key] = "closed"
+						case unknown && !closed:
+							got[f.Item.Key] = "unknown"
+						default:
+							t.Errorf("%s: %v, want ErrClosed or ErrOutcomeUnknown, not both", f.Item.Key, f.Err)
+						}
+					}
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("outcomes mismatch (-want +got):\n%s", diff)
+				}
+				st := d.Stats()
+				var wantUnknown int64
+				for _, o := range tc.want {
+					if o == "unknown" {
+						wantUnknown++
+					}
+				}
+				if st.Unknown != wantUnknown || st.Submitted != st.Written+st.Failed+st.Unknown+st.Replaced {
+					t.Errorf("Stats %+v: want Unknown %d and every item accounted for", st, wantUnknown)
+				}
+			})
+		})
+	}
+}
+
+// A call that fails with MaybeWritten may have been applied: an item whose
+// retries run out after it fails with ErrOutcomeUnknown and the last cause;
+// one whose retry goes through is written.
+func TestMaybeWrittenGivesUp(t *testing.T) {
+	dropped := errors.New("connection reset after the request was sent")
+	unavailable := errors.New("503")
+	tests := []struct {
+		name        string
+		errs        []error
+		wantUnknown bool
+		wantErr     error
+	}{
+		{"ambiguous, then retries run out", []error{batch.MaybeWritten(dropped), unavailable, unavailable}, true, unavailable},
+		{"ambiguous last", []error{unavailable, unavailable, batch.MaybeWritten(dropped)}, true, dropped},
+		{"never ambiguous", []error{unavailable, unavailable, unavailable}, false, unavailable},
+		{"ambiguous, then written", []error{batch.MaybeWritten(dropped)}, false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSink(10, 0, 0)
+			s.FailNext(tc.errs...)
+			d := mustNew(t, s, batch.Config{BackOff: fastBackOff(2)})
+			err := d.SubmitWait(context.Background(), item{Key: "k", Size: 1})
+			if got := errors.Is(err, batch.ErrOutcomeUnknown); got != tc.wantUnknown {
+				t.Errorf("SubmitWait = %v: ErrOutcomeUnknown %v, want %v", err, got, tc.wantUnknown)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Errorf("SubmitWait = %v, want it to wrap %v", err, tc.wantErr)
+			}
+			if tc.wantErr == nil && err != nil {
+				t.Errorf("SubmitWait = %v, want nil", err)
+			}
+			if errors.Is(err, batch.ErrClosed) {
+				t.Errorf("SubmitWait = %v: matches ErrClosed", err)
+			}
+			closeOK(t, d)
+			st := d.Stats()
+			want := int64(0)
+			if tc.wantUnknown {
+				want = 1
+			}
+			if st.Unknown != want {
+				t.Errorf("Stats.Unknown = %d, want %d", st.Unknown, want)
+			}
+		})
+	}
+}
+
+// Outcome.Retried gives the backend's answer for each item left to retry:
+// an item the retry policy gives up on fails with ErrUnprocessed and that
+// answer, kept by the core.
+func TestOutcomeRetriedCause(t *testing.T) {
+	throttled := errors.New("ProvisionedThroughputExceededException: slow down")
+	s := newSink(10, 0, 0)
+	s.OutcomeHook = func(out *batch.Outcome, n int) {
+		out.Retry = nil
+		for i := range n {
+			out.Retried = append(out.Retried, batch.ItemError{Index: i, Err: fmt.Errorf("record %d: %w", i, throttled)})
+		}
+		out.Throttled = true
+	}
+	d := mustNew(t, s, batch.Config{BackOff: fastBackOff(2)})
+	err := d.SubmitWait(context.Background(), item{Key: "k", Size: 1})
+	if !errors.Is(err, batch.ErrUnprocessed) || !errors.Is(err, throttled) {
+		t.Errorf("SubmitWait = %v, want ErrUnprocessed and the last answer", err)
+	}
+	if err := d.Close(context.Background()); err != nil {
+		t.Errorf("Close = %v, want nil: the failure went to SubmitWait", err)
+	}
+	if st := d.Stats(); st.Failed != 1 || st.Unknown != 0 || st.Written != 0 {
+		t.Errorf("Stats %+v, want 1 failed", st)
+	}
+}
