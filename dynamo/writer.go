@@ -494,3 +494,6 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 	}
 	return av[name]
 }
+
+// MetricLabels names the backend and the table in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "dynamodb", w.cfg.Table }

@@ -211,3 +211,6 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequest
 
 // Name names the package in the errors of Config.Batch.
 func (w *writer[T]) Name() string { return "kinesisbatch" }
+
+// MetricLabels names the backend and the stream in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "kinesis", w.stream }

@@ -17,6 +17,7 @@ import (
 // caller's items and sends them with SendMessageBatch.
 type writer[T any] struct {
 	client   Client
+	queue    string // the queue's name
 	queueURL string
 	fifo     bool
 	cbd      bool // content-based deduplication
@@ -143,3 +144,6 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 	o.Failed = failed
 	return o, nil
 }
+
+// MetricLabels names the backend and the queue in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "sqs", w.queue }
