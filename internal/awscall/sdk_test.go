@@ -130,6 +130,16 @@ func TestClassifyThroughTheSDK(t *testing.T) {
 				conn.Close()
 			}
 		}},
+		{name: "200 cut short: not sent again by the SDK", want: maybe, requests: 1, handler: func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 1000\r\n\r\n{\"FailedRecordCount\":0,")
+			buf.Flush()
+			conn.Close()
+		}},
 		{name: "garbled 200", want: maybe, requests: 1, handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			io.WriteString(w, `{"FailedRecordCount":0,"Records":[{`)
