@@ -67,7 +67,7 @@ func Install[H ClientDo](c *Call, retryer *aws.Retryer, client *H, apiOptions *[
 	*retryer = c.retryer(*retryer)
 	next := ClientDo(*client)
 	if next == nil {
-		next = http.DefaultClient // what the SDK uses when none is set
+		next = http.DefaultClient // Options made by hand; a client's New always sets one
 	}
 	*client = any(&httpClient{next: next, call: c}).(H)
 	*apiOptions = append(*apiOptions, c.install)
