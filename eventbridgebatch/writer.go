@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // writer is the batch.Backend of a Dispatcher: it makes entries of the
@@ -98,24 +99,12 @@ func checkNames(source, detailType string, empty bool) error {
 // detailOf returns the JSON text of an event's Detail, checked to be one
 // JSON object.
 func detailOf(d any) (string, error) {
-	var text []byte
-	switch v := d.(type) {
-	case nil:
-		return "", fmt.Errorf("%w: there is none", ErrInvalidDetail)
-	case json.RawMessage:
-		text = v
-	case []byte:
-		text = v
-	case string:
-		text = []byte(v)
-	default:
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return "", fmt.Errorf("%w: %T cannot be encoded to JSON: %w", ErrInvalidDetail, v, err)
-		}
-		text = bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
+	if raw, ok := d.(json.RawMessage); ok {
+		d = []byte(raw) // as it is, not compacted
+	}
+	text, err := awscall.Payload[[]byte](d)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidDetail, err)
 	}
 	trimmed := bytes.TrimLeft(text, " \t\r\n")
 	switch {
@@ -136,11 +125,14 @@ const (
 // Write sends one PutEvents call and maps its answer, entry by entry, to
 // an Outcome: an entry with ThrottlingException or InternalFailure is
 // retried (the first is a throttle), one with another code fails with an
-// *EntryError. An error of the whole call is classified by classify.
+// *EntryError. An error of the whole call is classified by internal/awscall.
 func (w *writer[T]) Write(ctx context.Context, entries []types.PutEventsRequestEntry) (batch.Outcome, error) {
-	out, err := w.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries}, callOptions)
+	call := awscall.EventBridge.NewCall()
+	out, err := w.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries}, func(o *eventbridge.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+	})
 	if err != nil {
-		return batch.Outcome{}, classify(err)
+		return batch.Outcome{}, call.Classify(ctx, err)
 	}
 	if len(out.Entries) != len(entries) {
 		// Which events went in is unknown: sending all again may

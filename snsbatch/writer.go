@@ -2,7 +2,6 @@ package snsbatch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/internal/idbatch"
 	"github.com/batchutils/batchutils/internal/msgattr"
 )
@@ -83,11 +83,11 @@ func toMessage[T any](item T) (Message, error) {
 		return Message{Body: string(v)}, nil
 	}
 	v := any(item)
-	body, err := json.Marshal(v)
+	body, err := awscall.Payload[string](v)
 	if err != nil {
-		return Message{}, fmt.Errorf("%w: %T cannot be encoded to JSON: %w", ErrInvalidMessage, v, err)
+		return Message{}, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
-	m := Message{Body: string(body)}
+	m := Message{Body: body}
 	m.GroupID, m.DeduplicationID = msgattr.IDsOf(v)
 	if a, ok := v.(Attributer); ok {
 		m.Attributes = a.MessageAttributes()
@@ -128,15 +128,18 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PublishBatchReque
 	for i := range entries {
 		entries[i].Id = &idbatch.IDs[i] // entries is the call's own copy
 	}
-	out, err := w.client.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: &w.topic, PublishBatchRequestEntries: entries}, callOptions)
+	call := awscall.SNS.NewCall()
+	out, err := w.client.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: &w.topic, PublishBatchRequestEntries: entries}, func(o *sns.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+	})
 	if err != nil {
-		return batch.Outcome{}, classify(err)
+		return batch.Outcome{}, call.Classify(ctx, err)
 	}
 	a := idbatch.Read(len(entries), out.Successful, out.Failed, func(s types.PublishBatchResultEntry) *string { return s.Id },
 		func(f types.BatchResultErrorEntry) idbatch.Failure {
 			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 		})
-	a.Throttle = throttleCode
+	a.Throttle = awscall.SNS.Throttle
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}

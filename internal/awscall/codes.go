@@ -127,3 +127,32 @@ var Kinesis = newService("Kinesis", throttleCodes, authCodes,
 		"KMSInvalidStateException", "KMSOptInRequired",
 	}},
 )
+
+// EventBridge is what PutEvents' error codes mean (PutEvents' errors in the
+// EventBridge API reference, and the common errors of every AWS API). An
+// entry's own fault comes back in its result entry; the client checks every
+// entry before it sends it, so a call refused whole for its size or shape is
+// split, and one refused for its bus fails whole.
+var EventBridge = newService("EventBridge", throttleCodes, authCodes,
+	table{scopeItems, []string{"ValidationException", "SerializationException"}},
+	table{scopeCall, []string{"ResourceNotFoundException", "OperationDisabledException"}},
+)
+
+// SNS is what PublishBatch's error codes mean (PublishBatch's errors in the
+// SNS API reference, as the SDK's error types name them). As for SQS, the
+// client checks every entry as SNS does before it sends it: a call refused
+// whole with an entry's code (InvalidParameter, ParameterValueInvalid) is
+// refused for what every entry has alike, the call's; only the codes of the
+// call's size or shape are worth a split.
+var SNS = newService("SNS", throttleCodes, authCodes,
+	table{scopeThrottle, []string{"Throttled", "KMSThrottling"}},
+	table{scopeItems, []string{
+		"BatchRequestTooLong", "TooManyEntriesInBatchRequest", "BatchEntryIdsNotDistinct",
+		"InvalidBatchEntryId", "EmptyBatchRequest", "ValidationException",
+	}},
+	table{scopeCall, []string{
+		"NotFound", "AuthorizationError", "InvalidParameter", "ParameterValueInvalid", "InvalidSecurity",
+		"EndpointDisabled", "PlatformApplicationDisabled",
+		"KMSAccessDenied", "KMSDisabled", "KMSInvalidState", "KMSNotFound", "KMSOptInRequired",
+	}},
+)
