@@ -60,7 +60,7 @@ func receivedAs(m sqstypes.Message) received {
 	return r
 }
 
-// TestIntegrationStandard publishes 1,600 messages with attributes to 8
+// TestIntegrationStandard publishes 1,200 messages with attributes to 8
 // topics of moto's, each with an SQS queue subscribed (raw delivery) and
 // drained while it fills, and checks that each message arrives once, as it
 // was published. moto's cost per SQS message grows with the messages a
@@ -69,7 +69,7 @@ func TestIntegrationStandard(t *testing.T) {
 	endpoint := testutil.MotoEndpoint(t)
 	sn := testutil.NewSNSClient(t, endpoint, testutil.ClientOptions{})
 	sq := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
-	const total, topics = 1600, 8
+	const total, topics = 1200, 8
 	ctx := t.Context()
 	var mu sync.Mutex
 	seen := make(map[int]bool, total)
