@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // Client is the part of *eventbridge.Client the dispatcher uses. Any
@@ -24,10 +25,10 @@ var _ Client = (*eventbridge.Client)(nil)
 
 // EventBridge's limits on PutEvents (docs/eventbridge.md has the sources).
 const (
-	MaxBatchEntries = 10 // entries in one PutEvents call
-	// MaxCallBytes bounds a call: the sizes of its entries, by EventBridge's
+	MaxBatchItems = 10 // entries in one PutEvents call
+	// MaxBatchBytes bounds a call: the sizes of its entries, by EventBridge's
 	// count (see Event), add up to less than it.
-	MaxCallBytes        = 1 << 20
+	MaxBatchBytes       = 1 << 20
 	TimeBytes           = 14  // what a set Event.Time counts in an entry's size
 	MaxDetailTypeLength = 128 // characters of a DetailType
 )
@@ -78,19 +79,9 @@ var (
 
 // EntryError is the cause of the failure of an event that PutEvents
 // refused, or kept failing until the retry policy gave up: its result
-// entry's ErrorCode and ErrorMessage. Match it with errors.As.
-type EntryError struct {
-	Code    string
-	Message string
-}
-
-// Error returns EventBridge's code and message.
-func (e *EntryError) Error() string {
-	return "eventbridgebatch: EventBridge refused the event: " + e.Code + ": " + e.Message
-}
-
-// ErrorCode returns Code, as smithy.APIError's ErrorCode does.
-func (e *EntryError) ErrorCode() string { return e.Code }
+// entry's ErrorCode and ErrorMessage. Match it with errors.As; it is a
+// smithy.APIError.
+type EntryError = awscall.EntryError
 
 // Dispatcher puts items of type T on one event bus in PutEvents calls. An
 // Event item is sent as it is; any other T is the Detail of an event with

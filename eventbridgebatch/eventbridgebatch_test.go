@@ -124,7 +124,7 @@ func TestPutRefuses(t *testing.T) {
 		{"detail cannot be encoded", eventbridgebatch.Event{Source: "s", DetailType: "t", Detail: map[string]any{"f": func() {}}}, eventbridgebatch.ErrInvalidDetail},
 		{"a number as the detail", eventbridgebatch.Event{Source: "s", DetailType: "t", Detail: 42}, eventbridgebatch.ErrInvalidDetail},
 		{"not an Event, without Config.Source", map[string]int{}, eventbridgebatch.ErrInvalidEvent},
-		{"too large", sized(eventbridgebatch.MaxCallBytes), batch.ErrItemTooLarge},
+		{"too large", sized(eventbridgebatch.MaxBatchBytes), batch.ErrItemTooLarge},
 	}
 	d := newDispatcher[any](t, testutil.NewFakeEventBridge(), eventbridgebatch.Config{})
 	for _, tc := range tests {
@@ -145,7 +145,7 @@ func TestPutLargest(t *testing.T) {
 	fake := testutil.NewFakeEventBridge()
 	d := newDispatcher[eventbridgebatch.Event](t, fake, eventbridgebatch.Config{})
 	for range 3 {
-		if err := d.Put(t.Context(), sized(eventbridgebatch.MaxCallBytes-1)); err != nil {
+		if err := d.Put(t.Context(), sized(eventbridgebatch.MaxBatchBytes-1)); err != nil {
 			t.Fatalf("Put: %v", err)
 		}
 	}
@@ -239,7 +239,7 @@ func TestEntryOutcomes(t *testing.T) {
 	if !errors.As(fe.Failures[0].Err, &ee) {
 		t.Fatalf("failure cause %v, want an *EntryError", fe.Failures[0].Err)
 	}
-	if diff := cmp.Diff(&eventbridgebatch.EntryError{Code: "NotAuthorizedForSourceException", Message: `no {"n":3}`}, ee); diff != "" {
+	if diff := cmp.Diff(&eventbridgebatch.EntryError{Code: "NotAuthorizedForSourceException", Message: `no {"n":3}`, Service: "EventBridge"}, ee); diff != "" {
 		t.Errorf("EntryError mismatch (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string]int{"n": 3}, fe.Failures[0].Item); diff != "" {

@@ -131,8 +131,8 @@ func TestIntegration(t *testing.T) {
 			t.Fatalf("event %d: time %q, want 2026-12-03T14:05:06Z", i, ev.Time)
 		}
 	}
-	if s := d.Stats(); s.Written != total || s.Batches > total/eventbridgebatch.MaxBatchEntries+2*4 {
-		t.Errorf("Stats: written %d in %d calls, want %d in about %d", s.Written, s.Batches, total, total/eventbridgebatch.MaxBatchEntries)
+	if s := d.Stats(); s.Written != total || s.Batches > total/eventbridgebatch.MaxBatchItems+2*4 {
+		t.Errorf("Stats: written %d in %d calls, want %d in about %d", s.Written, s.Batches, total, total/eventbridgebatch.MaxBatchItems)
 	}
 }
 

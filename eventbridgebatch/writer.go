@@ -24,9 +24,9 @@ type writer[T any] struct {
 }
 
 // Limits returns PutEvents' limits: 10 entries, whose sizes add up to less
-// than MaxCallBytes. Events have no key, and no order.
+// than MaxBatchBytes. Events have no key, and no order.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchEntries, MaxItemBytes: MaxCallBytes - 1, MaxBatchBytes: MaxCallBytes - 1}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxBatchBytes - 1, MaxBatchBytes: MaxBatchBytes - 1}
 }
 
 // Name names the package in the errors of Config.Batch.
@@ -76,8 +76,8 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PutEventsRequestEntry], er
 		e.Size += TimeBytes
 		e.Value.Time = aws.Time(ev.Time)
 	}
-	if e.Size >= MaxCallBytes {
-		return e, fmt.Errorf("%w: %d bytes by EventBridge's count, the most is %d", batch.ErrItemTooLarge, e.Size, MaxCallBytes-1)
+	if e.Size >= MaxBatchBytes {
+		return e, fmt.Errorf("%w: %d bytes by EventBridge's count, the most is %d", batch.ErrItemTooLarge, e.Size, MaxBatchBytes-1)
 	}
 	return e, nil
 }
@@ -116,12 +116,6 @@ func detailOf(d any) (string, error) {
 	return string(text), nil
 }
 
-// Per-entry error codes of PutEvents that a retry can fix.
-const (
-	codeThrottling      = "ThrottlingException"
-	codeInternalFailure = "InternalFailure"
-)
-
 // Write sends one PutEvents call and maps its answer, entry by entry, to
 // an Outcome: an entry with ThrottlingException or InternalFailure is
 // retried (the first is a throttle), one with another code fails with an
@@ -145,12 +139,12 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PutEventsRequestE
 		if code == "" {
 			continue
 		}
-		e := batch.ItemError{Index: i, Err: &EntryError{Code: code, Message: aws.ToString(res.ErrorMessage)}}
-		switch code {
-		case codeThrottling:
+		e := batch.ItemError{Index: i, Err: awscall.EventBridge.EntryError(code, aws.ToString(res.ErrorMessage), false)}
+		switch {
+		case awscall.EventBridge.Throttle(code):
 			o.Throttled = true
 			fallthrough
-		case codeInternalFailure:
+		case awscall.Internal(code):
 			o.Retried = append(o.Retried, e)
 		default:
 			o.Failed = append(o.Failed, e)

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/batchutils/batchutils/batch"
-	"github.com/batchutils/batchutils/internal/idbatch"
+	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/internal/msgattr"
 )
 
@@ -25,7 +25,7 @@ var _ Client = (*sns.Client)(nil)
 
 // SNS's limits on PublishBatch and on a message (docs/sns.md).
 const (
-	MaxBatchEntries = 10 // entries in one PublishBatch call
+	MaxBatchItems = 10 // entries in one PublishBatch call
 	// DefaultMaxMessageBytes is a topic's MaximumMessageSize unless raised:
 	// it bounds a message, and the messages of a call, each counted as its
 	// body plus every attribute's name, data type and value.
@@ -111,8 +111,8 @@ type NumberError = msgattr.NumberError
 // EntryError is the cause of the failure of a message that SNS refused on
 // its own, or kept failing until the retry policy gave up, as its Failed
 // entry said: SNS's Code and Message, and its SenderFault. Flush and Close
-// report it; match it with errors.As.
-type EntryError = idbatch.EntryError
+// report it; match it with errors.As; it is a smithy.APIError.
+type EntryError = awscall.EntryError
 
 // Dispatcher publishes items of type T to one SNS topic in PublishBatch
 // calls. A Message item is published as it is; a string or []byte is the

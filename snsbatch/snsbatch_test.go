@@ -201,7 +201,7 @@ func TestEntryOutcomes(t *testing.T) {
 	if !errors.As(fe.Failures[0].Err, &ee) {
 		t.Fatalf("failure cause %v, want an *EntryError", fe.Failures[0].Err)
 	}
-	if diff := cmp.Diff(&snsbatch.EntryError{Code: "InvalidParameter", Message: "no 3", SenderFault: true}, ee); diff != "" {
+	if diff := cmp.Diff(&snsbatch.EntryError{Code: "InvalidParameter", Message: "no 3", SenderFault: true, Service: "SNS"}, ee); diff != "" {
 		t.Errorf("EntryError mismatch (-want +got):\n%s", diff)
 	}
 	if s := d.Stats(); s.Written != 4 || s.Failed != 1 || s.Retries != 3 || s.Throttled != 1 {

@@ -31,7 +31,7 @@ type writer[T any] struct {
 // call at most Config.MaxMessageBytes. On a FIFO topic, a call publishes its
 // entries in order.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchEntries, MaxItemBytes: w.maxBytes, MaxBatchBytes: w.maxBytes, InOrder: w.fifo}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: w.maxBytes, MaxBatchBytes: w.maxBytes, InOrder: w.fifo}
 }
 
 // Name names the package in the errors of Config.Batch.
@@ -139,7 +139,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PublishBatchReque
 		func(f types.BatchResultErrorEntry) idbatch.Failure {
 			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 		})
-	a.Throttle = awscall.SNS.Throttle
+	a.Service = awscall.SNS
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}

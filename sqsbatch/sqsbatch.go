@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchutils/batchutils/batch"
-	"github.com/batchutils/batchutils/internal/idbatch"
+	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/internal/msgattr"
 )
 
@@ -27,8 +27,8 @@ var _ Client = (*sqs.Client)(nil)
 
 // SQS's limits on SendMessageBatch and on a message.
 const (
-	// MaxBatchEntries is the most entries in one SendMessageBatch call.
-	MaxBatchEntries = 10
+	// MaxBatchItems is the most entries in one SendMessageBatch call.
+	MaxBatchItems = 10
 	// MaxMessageBytes is the largest message SQS accepts, and the default of
 	// Config.MaxMessageBytes: 1 MiB, SQS's limit. A message's size is its
 	// body plus, for every attribute, the bytes of its name, its data type
@@ -159,10 +159,10 @@ type CharacterError = msgattr.CharacterError
 type NumberError = msgattr.NumberError
 
 // EntryError is the cause of the failure of a message that SQS refused on
-// its own, or kept failing until the retry policy gave up, as its Failed
-// entry said: SQS's Code and Message, and its SenderFault. Flush and Close
-// report it; match it with errors.As.
-type EntryError = idbatch.EntryError
+// its own (an entry of SendMessageBatch's Failed list with SenderFault), or
+// kept failing until the retries ran out: SQS's code and message. Match it
+// with errors.As; it is a smithy.APIError.
+type EntryError = awscall.EntryError
 
 // Dispatcher sends items of type T to one SQS queue in SendMessageBatch
 // calls. A Message item is sent as it is; a string or []byte is the body;
@@ -208,7 +208,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		w.maxBytes = MaxMessageBytes
 	}
 	w.limits = batch.Limits{
-		MaxItems:      MaxBatchEntries,
+		MaxItems:      MaxBatchItems,
 		MaxItemBytes:  w.maxBytes,
 		MaxBatchBytes: MaxBatchBytes,
 		InOrder:       fifo,

@@ -40,8 +40,8 @@ func (w *writer[T]) Name() string { return "sqsbatch" }
 // entry in the call are retried after it too, even those SQS took: SQS
 // drops the repeats by their deduplication ids, so order holds.
 func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchRequestEntry) (batch.Outcome, error) {
-	if len(entries) > MaxBatchEntries {
-		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchEntries))
+	if len(entries) > MaxBatchItems {
+		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchItems))
 	}
 	for i := range entries {
 		entries[i].Id = &idbatch.IDs[i] // entries is the call's own copy
@@ -64,7 +64,7 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 		func(f types.BatchResultErrorEntry) idbatch.Failure {
 			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 		})
-	a.Throttle = awscall.SQS.Throttle
+	a.Service = awscall.SQS
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}

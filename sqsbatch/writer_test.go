@@ -67,7 +67,7 @@ func fail(id string, sender bool, code string) types.BatchResultErrorEntry {
 
 // cause is the ItemError of entry i, failed by fail(i, sender, code).
 func cause(i int, sender bool, code string) batch.ItemError {
-	return batch.ItemError{Index: i, Err: &EntryError{Code: code, Message: fmt.Sprint("msg ", i), SenderFault: sender}}
+	return batch.ItemError{Index: i, Err: &EntryError{Code: code, Message: fmt.Sprint("msg ", i), SenderFault: sender, Service: "SQS"}}
 }
 
 // msgs prepares one message per group name ("" on a standard queue).
@@ -135,7 +135,7 @@ func TestWriteOutcome(t *testing.T) {
 		{
 			name: "FIFO: a refused entry does not hold its group", fifo: true, groups: []string{"a", "a", "a"},
 			out:  &sqs.SendMessageBatchOutput{Successful: ok("0", "2"), Failed: []types.BatchResultErrorEntry{fail("1", true, "InvalidParameterValue")}},
-			want: batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true}}}},
+			want: batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true, Service: "SQS"}}}},
 		},
 		{
 			name: "FIFO: a refused entry after a retried one is still refused", fifo: true, groups: []string{"a", "a", "a"},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // MaxEntries is the most entries of a call that IDs names.
@@ -31,24 +32,6 @@ type Failure struct {
 	SenderFault   bool
 }
 
-// EntryError is the cause of the failure of an entry that the service
-// failed, as its Failed entry said: sqsbatch.EntryError and
-// snsbatch.EntryError are this type.
-type EntryError struct {
-	Code        string // the service's error code, such as InvalidParameterValue
-	Message     string // the service's message
-	SenderFault bool   // true: the message itself is at fault
-}
-
-// Error returns the service's code and message.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("the service refused the message: %s: %s", e.Code, e.Message)
-}
-
-// ErrorCode returns the service's error code, as smithy.APIError's
-// ErrorCode does.
-func (e *EntryError) ErrorCode() string { return e.Code }
-
 // Answer is what a call of N entries, whose ids are IDs[:N], got back.
 type Answer struct {
 	N          int
@@ -57,9 +40,10 @@ type Answer struct {
 	// Group returns the message group of entry i on a FIFO queue or topic;
 	// nil elsewhere.
 	Group func(i int) string
-	// Throttle reports whether a failure's code says the service pushed
-	// back: the entry is retried, and the call counts as throttled.
-	Throttle func(code string) bool
+	// Service says which failure codes are throttles (the entry is
+	// retried, and the call counts as throttled), and makes the
+	// *awscall.EntryError of each failed entry.
+	Service *awscall.Service
 }
 
 // Read returns the Answer to a call of n entries from an SDK's Successful
@@ -87,7 +71,7 @@ const (
 )
 
 // Outcome maps the answer to an Outcome: an entry Failed with SenderFault
-// (and not throttled) is refused on its own, with an *EntryError; one
+// (and not throttled) is refused on its own, with an *awscall.EntryError; one
 // Failed otherwise is retried with that cause, and so is one the answer did not mention. On a
 // FIFO queue or topic, the entries of a group that follow a retried entry in
 // the call are retried after it too, even those the service took: the
@@ -120,8 +104,8 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 		if err != nil {
 			return batch.Outcome{}, err
 		}
-		e := batch.ItemError{Index: i, Err: &EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}}
-		if throttled := a.Throttle(f.Code); throttled || !f.SenderFault {
+		e := batch.ItemError{Index: i, Err: a.Service.EntryError(f.Code, f.Message, f.SenderFault)}
+		if throttled := a.Service.Throttle(f.Code); throttled || !f.SenderFault {
 			state[i] = retried
 			o.Throttled = o.Throttled || throttled
 			o.Retried = append(o.Retried, e)

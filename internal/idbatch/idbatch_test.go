@@ -7,13 +7,14 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/internal/idbatch"
 )
 
 func answer(n int, groups string, ok []string, failed ...idbatch.Failure) idbatch.Answer {
 	a := idbatch.Answer{
 		N: n, Successful: ok, Failed: failed,
-		Throttle: func(code string) bool { return code == "Throttled" },
+		Service: awscall.SNS,
 	}
 	if groups != "" {
 		a.Group = func(i int) string { return groups[i : i+1] }
@@ -26,7 +27,7 @@ func TestOutcome(t *testing.T) {
 	server := idbatch.Failure{ID: "1", Code: "InternalError", Message: "oops"}
 	throttled := idbatch.Failure{ID: "1", Code: "Throttled", Message: "slow", SenderFault: true}
 	cause := func(f idbatch.Failure) []batch.ItemError {
-		return []batch.ItemError{{Index: 1, Err: &idbatch.EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault}}}
+		return []batch.ItemError{{Index: 1, Err: &awscall.EntryError{Code: f.Code, Message: f.Message, SenderFault: f.SenderFault, Service: "SNS"}}}
 	}
 	tests := []struct {
 		name    string
