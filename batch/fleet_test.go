@@ -66,7 +66,6 @@ type fleetEvent struct {
 	accepted  int
 	bounced   []retryGroup
 	freshOut  int
-	refused   bool
 	itemCount int
 }
 
