@@ -16,7 +16,7 @@ import (
 // rate, in items per second, is cut to beta times the rate at which the
 // backend pushed back: the limit in force, or before any, the rate it was
 // seen to accept of late (multiplicative decrease), and grows back to it in
-// rateK along a cubic curve, fast at first and slowly near it, then probes
+// a time K along a cubic curve, fast at first and slowly near it, then probes
 // past it along the same curve, slowly at first and faster the longer the
 // backend takes it (as TCP CUBIC does): a dispatcher left alone by the
 // others takes the capacity they leave within a second or so. Each call
@@ -100,7 +100,9 @@ type rateControl struct {
 
 const (
 	rateBeta        = 0.7                    // the rate after a cut, as a share of wMax
-	rateK           = 300 * time.Millisecond // time to grow back to wMax
+	rateC           = 1111                   // batches/s per s³: the cubic's scale (K of 300 ms at 100 batches/s)
+	rateKMin        = 0.1                    // seconds: the shortest K
+	rateKMax        = 1.0                    // seconds: the longest K
 	rateCutShare    = 0.05                   // throttled share above the floor that cuts
 	rateJudge       = 50 * time.Millisecond  // how long a cut holds before it is judged, at least
 	rateJudgeCalls  = 8                      // and how many full calls' worth of items it is judged on
@@ -163,12 +165,22 @@ func (r *rateControl) stale(cuts int) bool {
 	return r.cuts != cuts
 }
 
+// k returns the time to grow back to wMax: longer the higher wMax, as TCP
+// CUBIC's K is (the cube root of wMax*(1-beta)/rateC, wMax in batches per
+// second), between rateKMin and rateKMax. A member of a fleet that sends
+// less grows back sooner, in proportion, than one that sends more, so that
+// their rates converge.
+func (r *rateControl) k() time.Duration {
+	k := math.Cbrt(r.wMax / r.minRate * (1 - rateBeta) / rateC)
+	return time.Duration(min(max(k, rateKMin), rateKMax) * float64(time.Second))
+}
+
 // rateAt returns the limited rate at t: beta*wMax at the last cut, back to
-// wMax after rateK along a concave cubic (fast at first, slowly near wMax),
+// wMax after k() along a concave cubic (fast at first, slowly near wMax),
 // then on along the convex half of the same cubic (slowly at first, then
 // faster), as TCP CUBIC does.
 func (r *rateControl) rateAt(t time.Time) float64 {
-	x := t.Sub(r.cutAt).Seconds()/rateK.Seconds() - 1
+	x := t.Sub(r.cutAt).Seconds()/r.k().Seconds() - 1
 	return max(r.minRate, r.wMax*(1+(1-rateBeta)*x*x*x))
 }
 
@@ -267,7 +279,7 @@ func (r *rateControl) observe(c call) {
 			// Back to the rate before the first cut, from where it probes
 			// on as it would have: not along the old curve, which may have
 			// run far past it meanwhile.
-			r.limited, r.wMax, r.cutAt = r.prevLimited, r.prevRate, now.Add(-rateK)
+			r.limited, r.wMax, r.cutAt = r.prevLimited, r.prevRate, now.Add(-r.k())
 		}
 	}
 }
