@@ -23,9 +23,12 @@ type fleetSim struct {
 	capacity float64 // items/s the backend takes
 	burst    float64 // items its bucket holds
 	whole    bool    // over capacity, the call is refused whole (a Throttle error)
-	duration time.Duration
-	bucket   time.Duration // width of the timeline's buckets
-	seed     uint64
+	// refusedLatency, if positive, is how long a call refused whole takes
+	// (a refusal comes back sooner than a call that is taken).
+	refusedLatency time.Duration
+	duration       time.Duration
+	bucket         time.Duration // width of the timeline's buckets
+	seed           uint64
 }
 
 // fleetMember is one dispatcher: it writes from start to stop (0: to the
@@ -235,8 +238,12 @@ func (s fleetSim) run() fleetTimeline {
 			b := int(e.at.Sub(t0) / s.bucket)
 			tl.accepted[m][b] += accepted
 			tl.calls[m][b]++
+			lat := latency()
+			if s.whole && accepted == 0 && s.refusedLatency > 0 {
+				lat = s.refusedLatency
+			}
 			push(fleetEvent{
-				at: e.at.Add(latency()), kind: fleetDone, member: m, groups: e.groups,
+				at: e.at.Add(lat), kind: fleetDone, member: m, groups: e.groups,
 				start: e.at, accepted: accepted, bounced: bounced, freshOut: freshOut, itemCount: n,
 			})
 		}
@@ -357,16 +364,18 @@ func fleetRun(base fleetSim, seed uint64) fleetFigures {
 // and let the one left take the capacity when the others stop.
 func TestFleetSharesCapacity(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		whole bool
+		name           string
+		whole          bool
+		refusedLatency time.Duration
 	}{
 		{name: "unprocessed"},
 		{name: "refused whole", whole: true},
+		{name: "refused whole, refusals back in 1ms", whole: true, refusedLatency: time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim := fleetSim{
 				writers: 4, batch: 25, latency: 5 * time.Millisecond, jitter: 2 * time.Millisecond,
-				capacity: fleetCapacity, burst: fleetCapacity / 4, whole: tc.whole,
+				capacity: fleetCapacity, burst: fleetCapacity / 4, whole: tc.whole, refusedLatency: tc.refusedLatency,
 				bucket: 50 * time.Millisecond,
 			}
 			var fs []fleetFigures

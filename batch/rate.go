@@ -207,7 +207,10 @@ func (r *rateControl) observe(c call) {
 	}
 	r.leaky += float64(c.written)
 	r.calls++
-	if d := now.Sub(start); r.callTime == 0 {
+	if d := now.Sub(start); c.written == 0 && c.freshOut == c.items {
+		// Refused whole: a refusal comes back sooner than a call that is
+		// taken, and says nothing of how long one takes.
+	} else if r.callTime == 0 {
 		r.callTime = d
 	} else {
 		r.callTime += (d - r.callTime) / 8
