@@ -113,7 +113,7 @@ func writeAggregated[T any](ctx context.Context, w *writer[T], entries []types.P
 	a := w.agg
 	table, err := a.shards.get(ctx)
 	if err != nil {
-		return batch.Outcome{}, classifyCall(err, &sendProbe{})
+		return batch.Outcome{}, err // classified by list
 	}
 	p := a.pack(table, entries)
 	o := batch.Outcome{Retry: p.left}
@@ -242,7 +242,7 @@ func (p *plan) close(a *aggregator, o *openAgg, s int) {
 
 // fits reports whether a record of size bytes fits in the call.
 func (p *plan) fits(a *aggregator, size int) bool {
-	return len(p.entries) < MaxBatchRecords && p.bytes+size <= a.maxCall
+	return len(p.entries) < MaxBatchItems && p.bytes+size <= a.maxCall
 }
 
 // add adds a Kinesis record for the user records members, or leaves them
