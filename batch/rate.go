@@ -100,7 +100,7 @@ type rateControl struct {
 
 const (
 	rateBeta        = 0.8                    // the rate after a cut, as a share of wMax
-	rateC           = 1111                   // batches/s per s³: the cubic's scale (K of 300 ms at 100 batches/s)
+	rateC           = 1111                   // batches/s per s³: the cubic's scale (K of 260 ms at 100 batches/s)
 	rateKMin        = 0.1                    // seconds: the shortest K
 	rateKMax        = 1.0                    // seconds: the longest K
 	rateCutShare    = 0.05                   // throttled share above the floor that cuts
