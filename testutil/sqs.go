@@ -40,7 +40,7 @@ func SQSEndpoint(t testing.TB) string {
 }
 
 // NewSQSClient returns a real SQS client for endpoint (usually the one
-// SQSEndpoint returns, or a SQSFaultProxy's URL) with fake credentials, in
+// SQSEndpoint returns, or a FaultProxy's URL) with fake credentials, in
 // region us-east-1, tuned by opts as NewDynamoDBClientWith tunes its client
 // (the zero ClientOptions gives 30-second timeouts and the SDK's retries).
 // The SDK's client-side retry quota is off. The test fails at once if
