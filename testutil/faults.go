@@ -364,9 +364,6 @@ func (p *FaultProxy) Next(faults ...Fault) {
 	p.mu.Unlock()
 }
 
-// Script is Next, under the name the DynamoDB tests first used.
-func (p *FaultProxy) Script(faults ...Fault) { p.Next(faults...) }
-
 // Arrived returns a channel that is closed once the proxy has received n
 // batch calls in all (at once, if it has): a test waits on it to act while
 // a call is under way, as with a FaultSlow answer withheld.

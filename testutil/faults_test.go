@@ -132,7 +132,7 @@ func TestFaultProxyEachFault(t *testing.T) {
 					cfg, table, stored := be.setup(t)
 					cfg.Seed = 1
 					p := testutil.NewFaultProxy(t, cfg)
-					p.Script(tc.fault)
+					p.Next(tc.fault)
 					c := testutil.NewDynamoDBClientWith(t, p.URL, testutil.ClientOptions{Timeout: 300 * time.Millisecond, RetryMaxAttempts: 1})
 					reqs, ids := faultPuts("k", 5)
 					start := time.Now()
@@ -254,14 +254,14 @@ func TestFaultProxySeedReproducesFaults(t *testing.T) {
 	}
 }
 
-func TestFaultProxyScriptComesFirst(t *testing.T) {
+func TestFaultProxyNextComesFirst(t *testing.T) {
 	f := testutil.NewFakeDynamoDB()
 	f.CreateTable("items", testutil.KeySchema{PartitionKey: "id"})
 	p := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{
 		Handler: testutil.FakeDynamoDBHandler(f),
 		Rates:   map[testutil.Fault]float64{testutil.FaultThrottling: 1},
 	})
-	p.Script(testutil.FaultNone, testutil.FaultInternalServerError)
+	p.Next(testutil.FaultNone, testutil.FaultInternalServerError)
 	c := testutil.NewDynamoDBClientWith(t, p.URL, testutil.ClientOptions{RetryMaxAttempts: 1})
 	var codes []string
 	for i := range 3 {
