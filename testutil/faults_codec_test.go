@@ -23,7 +23,7 @@ type codecCase struct {
 	target string // X-Amz-Target; "": the Query protocol
 	ctype  string
 	call   func(n int, tag string) []byte // entries whose contents start with tag
-	root   string                        // Query: the answer's root element
+	root   string                         // Query: the answer's root element
 	// failed returns the error codes of the answer's failed entries, and
 	// the number of entries it answers for.
 	failed func(t *testing.T, body []byte) (codes []string, answered int)
@@ -231,7 +231,9 @@ func (r *xmlRoot) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 // '#') or in a Query ErrorResponse.
 func errorCode(t *testing.T, body []byte) string {
 	t.Helper()
-	var j struct{ Type string `json:"__type"` }
+	var j struct {
+		Type string `json:"__type"`
+	}
 	if json.Unmarshal(body, &j) == nil && j.Type != "" {
 		return j.Type[strings.LastIndex(j.Type, "#")+1:]
 	}
