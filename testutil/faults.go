@@ -595,11 +595,6 @@ func (p *FaultProxy) entryFaults(r *http.Request, c *Codec, call batchCall, faul
 			withheld++
 		}
 	}
-	p.mu.Lock()
-	p.stats.Withheld += withheld
-	p.stats.Refused += refused
-	p.mu.Unlock()
-
 	var up []byte
 	if len(keep) > 0 {
 		p.forwarding(call, keep)
@@ -613,6 +608,11 @@ func (p *FaultProxy) entryFaults(r *http.Request, c *Codec, call batchCall, faul
 	if err != nil {
 		return fltAnswer{status: http.StatusOK, header: http.Header{"Content-Type": {c.c.contentType()}}, body: up} // let the client see what the upstream said
 	}
+	// Counted once the client is to see them.
+	p.mu.Lock()
+	p.stats.Withheld += withheld
+	p.stats.Refused += refused
+	p.mu.Unlock()
 	return p.made(c, http.StatusOK, body)
 }
 

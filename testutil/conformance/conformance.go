@@ -122,6 +122,7 @@ func Run[T any](t *testing.T, h Harness[T]) {
 	}{
 		{"Faults", s.testFaults},
 		{"AppliedFaults", s.testAppliedFaults},
+		{"GiveUp", s.testGiveUp},
 		{"RefusedAlone", s.testRefusedAlone},
 		{"Order", s.testOrder},
 		{"Wait", s.testWait},
@@ -255,7 +256,7 @@ func (s *suite[T]) landed(t *testing.T, e Env[T], its []item, failed map[string]
 		case !isFailed && n == 0:
 			t.Errorf("%s lost: reported written, not landed", it.id)
 		case isFailed && !errors.Is(cause, batch.ErrOutcomeUnknown) && cause != errNotAccepted && n > 0:
-			t.Errorf("%s landed %d times, but was reported failed with %v", it.id, n, cause)
+			t.Errorf("%s landed %d times, but was reported failed with %v (a call sent and not answered must be marked batch.MaybeWritten)", it.id, n, cause)
 		case n > 1 && !dupsOK:
 			t.Errorf("%s landed %d times, want once", it.id, n)
 		}
@@ -385,7 +386,7 @@ func (s *suite[T]) testFaults(t *testing.T) {
 		faults = mix(e.Proxy, true)
 	}
 	inject(t, e.Proxy, faults, 0.04)
-	its := items("faults", 200, 10)
+	its := items("faults", 120, 8)
 	s.put(t, e, its)
 	failed := s.failures(t, "Close", e.Dispatcher.Close(t.Context()))
 	checkInjected(t, e.Proxy, faults)
@@ -405,13 +406,37 @@ func (s *suite[T]) testAppliedFaults(t *testing.T) {
 	e := s.env(t, batch.Config{MaxInFlight: 4, MaxBatchItems: 10}, testutil.ClientOptions{}, 2)
 	faults := mix(e.Proxy, true)
 	inject(t, e.Proxy, faults, 0.05)
-	its := items("applied", 150, 10)
+	its := items("applied", 100, 8)
 	s.put(t, e, its)
 	failed := s.failures(t, "Close", e.Dispatcher.Close(t.Context()))
 	checkInjected(t, e.Proxy, faults)
 	checkRefusals(t, e.Proxy, failed)
 	checkStats(t, e.Dispatcher.Stats(), len(its), failed)
 	s.landed(t, e, its, failed, true, true)
+}
+
+// testGiveUp fails every call, some after applying them, until the retry
+// policy gives up: every item fails, and one that landed fails with
+// batch.ErrOutcomeUnknown, never with a cause that says it was not written.
+func (s *suite[T]) testGiveUp(t *testing.T) {
+	twice := func() backoff.BackOff { return backoff.WithMaxRetries(&backoff.ZeroBackOff{}, 2) }
+	e := s.env(t, batch.Config{MaxInFlight: 2, MaxBatchItems: 10, BackOff: twice}, testutil.ClientOptions{}, 9)
+	faults := []testutil.Fault{testutil.FaultDropAfterWrite, testutil.FaultGarbledAfterWrite,
+		testutil.FaultInternalServerError, testutil.FaultDropConnection, testutil.FaultGarbled}
+	inject(t, e.Proxy, faults, 1.0/float64(len(faults)))
+	its := items("giveup", 40, 10)
+	s.put(t, e, its)
+	failed := s.failures(t, "Close", e.Dispatcher.Close(t.Context()))
+	checkInjected(t, e.Proxy, faults)
+	for _, it := range its {
+		if cause, ok := failed[it.id]; !ok {
+			t.Errorf("%s reported written; every call failed", it.id)
+		} else if errors.Is(cause, batch.ErrClosed) {
+			t.Errorf("%s failed with %v, want the last error of its call", it.id, cause)
+		}
+	}
+	checkStats(t, e.Dispatcher.Stats(), len(its), failed)
+	s.landed(t, e, its, failed, !s.h.Idempotent, true)
 }
 
 // testRefusedAlone sends one call in which the service refuses some
@@ -460,7 +485,7 @@ func (s *suite[T]) testOrder(t *testing.T) {
 		}
 	}
 	inject(t, e.Proxy, faults, 0.06)
-	const keys, perKey = 5, 24
+	const keys, perKey = 4, 20
 	its := make([]item, 0, keys*perKey)
 	for i := range perKey {
 		for k := range keys {
@@ -482,7 +507,7 @@ func (s *suite[T]) testWait(t *testing.T) {
 	e := s.env(t, batch.Config{MaxInFlight: 4, MaxBatchItems: 10}, testutil.ClientOptions{}, 5)
 	faults := mix(e.Proxy, s.h.Idempotent)
 	inject(t, e.Proxy, faults, 0.05)
-	const callers, each = 25, 4
+	const callers, each = 20, 3
 	its := make([]item, callers*each)
 	errs := make([]error, len(its))
 	done := make(chan struct{})

@@ -13,7 +13,8 @@
 //   - an item reported written has landed, and once unless the backend
 //     may write it twice (see Harness.Idempotent); an item reported failed
 //     with a cause other than batch.ErrOutcomeUnknown has not landed;
-//     every item is accounted for, and Stats agree;
+//     every item is accounted for, and Stats agree, also when the retry
+//     policy gives up on calls that may have been applied;
 //   - an entry the service refuses on its own fails alone, and its
 //     neighbours are not sent again;
 //   - the items of one key land in the order they were submitted, where
