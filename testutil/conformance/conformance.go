@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -103,6 +105,11 @@ type Bad[T any] struct {
 	As any
 }
 
+// SeedEnv is the environment variable whose value, a number, is added to
+// the fixed seed of each test's fault proxy: set it to draw other mixes of
+// faults than CI does, as in a soak.
+const SeedEnv = "BATCHUTILS_CONFORMANCE_SEED"
+
 // Run runs the suite against the backend h describes, one subtest per
 // promise. Call it from a test that is not parallel with others of its
 // package: it checks that no goroutine outlives it.
@@ -159,7 +166,14 @@ func quickBackOff() backoff.BackOff {
 // behind a proxy seeded with seed.
 func (s *suite[T]) env(t *testing.T, cfg batch.Config, client testutil.ClientOptions, seed uint64) Env[T] {
 	t.Helper()
-	t.Logf("seed %d", seed)
+	if off := os.Getenv(SeedEnv); off != "" {
+		n, err := strconv.ParseUint(off, 10, 64)
+		if err != nil {
+			t.Fatalf("$%s: %v", SeedEnv, err)
+		}
+		seed += n
+	}
+	t.Logf("seed %d (the proxy's; $%s adds to it)", seed, SeedEnv)
 	if cfg.BackOff == nil {
 		cfg.BackOff = quickBackOff
 	}
@@ -172,7 +186,11 @@ func (s *suite[T]) env(t *testing.T, cfg batch.Config, client testutil.ClientOpt
 		e.Dispatcher.Flush == nil || e.Dispatcher.Close == nil || e.Dispatcher.Stats == nil {
 		t.Fatal("conformance: Harness.New returned an Env without its Proxy, Landed or a Dispatcher method")
 	}
-	t.Cleanup(func() { e.Dispatcher.Close(context.Background()) }) // a no-op once the test closed it
+	t.Cleanup(func() { // a no-op once the test closed it
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.Dispatcher.Close(ctx)
+	})
 	return e
 }
 

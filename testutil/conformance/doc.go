@@ -27,6 +27,28 @@
 //   - bad inputs are typed errors at Submit and affect nothing else;
 //   - no goroutine is left behind.
 //
-// The suite uses fixed seeds (each subtest logs its own), a quick retry
-// policy and small volumes: it takes a few seconds per backend.
+// The suite uses fixed seeds (each subtest logs its own; SeedEnv shifts
+// them), a quick retry policy and small volumes: it takes seconds per
+// backend against a local server, less against an in-process fake.
+//
+// A harness, for a backend whose items are strings, with an in-process
+// upstream (see dynamo, kinesisbatch and sqsbatch's conformance_test.go for
+// real ones):
+//
+//	conformance.Run(t, conformance.Harness[string]{
+//		Item: func(id, key string) string { return id },
+//		ID:   func(s string) string { return s },
+//		New: func(t *testing.T, o conformance.Options) conformance.Env[string] {
+//			o.Proxy.Handler, o.Proxy.Codec = upstream, testutil.FirehoseCodec
+//			p := testutil.NewFaultProxy(t, o.Proxy)
+//			d := newDispatcher(t, p.URL, o.Client, o.Batch)
+//			return conformance.Env[string]{
+//				Dispatcher: conformance.Dispatcher[string]{Put: d.Put, PutWait: d.PutWait,
+//					Flush: d.Flush, Close: d.Close, Stats: d.Stats},
+//				Proxy:  p,
+//				Landed: func(t *testing.T, _ int) []string { return stored() },
+//			}
+//		},
+//		Bad: []conformance.Bad[string]{{Name: "empty", Item: "", Err: ErrEmpty}},
+//	})
 package conformance
