@@ -395,42 +395,47 @@ func checkRefusals(t *testing.T, p *testutil.FaultProxy, failed map[string]error
 }
 
 // testFaults puts items through every fault of the backend's protocol (the
-// applied ones too if the backend is idempotent): nothing is lost, nothing
-// duplicated, refused items only fail, and keys keep their order.
+// applied ones too, an answer withheld among them, if the backend is
+// idempotent): nothing is lost, nothing duplicated, refused items only
+// fail, and keys keep their order.
 func (s *suite[T]) testFaults(t *testing.T) {
-	e := s.env(t, batch.Config{MaxInFlight: 4, MaxBatchItems: 10}, testutil.ClientOptions{}, 1)
-	faults := mix(e.Proxy, false)
-	if s.h.Idempotent {
-		faults = mix(e.Proxy, true)
-	}
-	inject(t, e.Proxy, faults, 0.04)
-	its := items("faults", 120, 8)
-	s.put(t, e, its)
-	failed := s.failures(t, "Close", e.Dispatcher.Close(t.Context()))
-	checkInjected(t, e.Proxy, faults)
-	checkRefusals(t, e.Proxy, failed)
-	checkStats(t, e.Dispatcher.Stats(), len(its), failed)
-	s.landed(t, e, its, failed, false, true)
+	s.runMix(t, 1, "faults", 120, s.h.Idempotent, false)
 }
 
-// testAppliedFaults puts items through faults that apply a call and then
-// fail it (a dropped connection, a garbled answer), for a backend that is
-// not idempotent: an item may then land twice, but every item reported
-// written landed, and none reported refused did.
+// testAppliedFaults puts items through every fault, those that apply a call
+// and then fail it (a dropped connection, a garbled or withheld answer)
+// included, for a backend that is not idempotent: an item may then land
+// twice, but every item reported written landed, and none reported refused
+// did.
 func (s *suite[T]) testAppliedFaults(t *testing.T) {
 	if s.h.Idempotent {
 		t.Skip("idempotent: the applied faults are in Faults")
 	}
-	e := s.env(t, batch.Config{MaxInFlight: 4, MaxBatchItems: 10}, testutil.ClientOptions{}, 2)
-	faults := mix(e.Proxy, true)
-	inject(t, e.Proxy, faults, 0.05)
-	its := items("applied", 100, 8)
+	s.runMix(t, 2, "applied", 100, true, true)
+}
+
+// runMix puts n items through the faults of the backend's protocol, those that
+// apply a call first if applied (then one answer withheld too, until the
+// client's timeout), and checks what landed.
+func (s *suite[T]) runMix(t *testing.T, seed uint64, prefix string, n int, applied, dupsOK bool) {
+	client := testutil.ClientOptions{}
+	if applied {
+		client.Timeout = 3 * time.Second // a withheld answer costs this
+	}
+	e := s.env(t, batch.Config{MaxInFlight: 4, MaxBatchItems: 10}, client, seed)
+	faults := mix(e.Proxy, applied)
+	inject(t, e.Proxy, faults, 0.04)
+	if applied {
+		e.Proxy.Next(testutil.FaultSlow)
+		faults = append(faults, testutil.FaultSlow)
+	}
+	its := items(prefix, n, 8)
 	s.put(t, e, its)
 	failed := s.failures(t, "Close", e.Dispatcher.Close(t.Context()))
 	checkInjected(t, e.Proxy, faults)
 	checkRefusals(t, e.Proxy, failed)
 	checkStats(t, e.Dispatcher.Stats(), len(its), failed)
-	s.landed(t, e, its, failed, true, true)
+	s.landed(t, e, its, failed, dupsOK, true)
 }
 
 // testGiveUp fails every call, some after applying them, until the retry
