@@ -176,6 +176,17 @@ var codecCases = []codecCase{
 	},
 }
 
+// caseOf returns the case of c.
+func caseOf(t *testing.T, c *testutil.Codec) codecCase {
+	for _, tc := range codecCases {
+		if tc.codec == c {
+			return tc
+		}
+	}
+	t.Fatalf("no case for %v", c)
+	return codecCase{}
+}
+
 // echoUpstream is an upstream that takes every entry of every batch call:
 // it answers as the service does when all went well, and counts the
 // entries it got.
@@ -326,4 +337,73 @@ func TestCodecSupports(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("supported faults mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// An entry whose content the proxy forwarded before is never refused: the
+// service would take it again.
+func TestFaultProxyNeverRefusesForwarded(t *testing.T) {
+	tc := caseOf(t, testutil.SQSCodec)
+	up := &echoUpstream{codec: tc.codec}
+	p := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Handler: up, Codec: tc.codec})
+	send(t, tc, p, tc.call(5, "m"))
+	p.Next(testutil.FaultEntryRefused)
+	if status, body := send(t, tc, p, tc.call(5, "m")); status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	if st := p.Stats(); st.Refused != 0 || st.Injected[testutil.FaultEntryRefused] != 1 || up.entries != 10 {
+		t.Errorf("Stats = %v, %d entries forwarded; want no refusal and 10 forwarded", st, up.entries)
+	}
+}
+
+// On a FIFO queue, nothing of a message group is taken past an entry that
+// failed in the same call.
+func TestFaultProxyFIFOGroupStops(t *testing.T) {
+	tc := caseOf(t, testutil.SQSCodec)
+	groups := []string{"a", "a", "b", "a", "b", "c", "a", "b"}
+	body := func(tag string) []byte {
+		es := make([]string, len(groups))
+		for i, g := range groups {
+			es[i] = fmt.Sprintf(`{"Id":"%d","MessageBody":"%s%d","MessageGroupId":"%s","MessageDeduplicationId":"%s%d"}`, i, tag, i, g, tag, i)
+		}
+		return []byte(`{"QueueUrl":"http://127.0.0.1/q.fifo","Entries":[` + strings.Join(es, ",") + `]}`)
+	}
+	for seed := range uint64(20) {
+		p := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Handler: &echoUpstream{codec: tc.codec}, Codec: tc.codec, Seed: seed})
+		p.Next(testutil.FaultUnprocessed)
+		_, out := send(t, tc, p, body(fmt.Sprint(seed)))
+		var ans struct{ Failed []struct{ Id string } }
+		if err := json.Unmarshal(out, &ans); err != nil {
+			t.Fatal(err)
+		}
+		failed := map[int]bool{}
+		for _, f := range ans.Failed {
+			var i int
+			fmt.Sscan(f.Id, &i)
+			failed[i] = true
+		}
+		stopped := map[string]bool{}
+		for i, g := range groups {
+			if stopped[g] && !failed[i] {
+				t.Errorf("seed %d: entry %d of group %s taken after an earlier one of its group failed (failed: %v)", seed, i, g, failed)
+			}
+			stopped[g] = stopped[g] || failed[i]
+		}
+	}
+}
+
+// Arrived's channel is closed once the proxy has received that many batch
+// calls, and at once for a number already reached.
+func TestFaultProxyArrived(t *testing.T) {
+	tc := caseOf(t, testutil.KinesisCodec)
+	p := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Handler: &echoUpstream{codec: tc.codec}, Codec: tc.codec})
+	second := p.Arrived(2)
+	send(t, tc, p, tc.call(1, "a"))
+	select {
+	case <-second:
+		t.Fatal("Arrived(2) closed after 1 call")
+	default:
+	}
+	send(t, tc, p, tc.call(1, "b"))
+	<-second // closed, or the test times out
+	<-p.Arrived(1)
 }
