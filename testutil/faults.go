@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -465,10 +466,19 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "testutil: FaultProxy: reading the request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	c := p.codecFor(r, body)
+	// A compressed request (CloudWatch's SDK gzips PutMetricData) is read
+	// plain; it is forwarded as it came, or recompressed if cut down.
+	plain := body
+	if gzipped(r) {
+		if plain, err = gunzip(body); err != nil {
+			p.reply(w, p.forward(r, body))
+			return
+		}
+	}
+	c := p.codecFor(r, plain)
 	var call batchCall
 	if c != nil {
-		call, _ = c.c.parse(body) // one it cannot read is passed through
+		call, _ = c.c.parse(plain) // one it cannot read is passed through
 	}
 	if call == nil || call.len() == 0 {
 		p.mu.Lock()
@@ -598,7 +608,11 @@ func (p *FaultProxy) entryFaults(r *http.Request, c *Codec, call batchCall, faul
 	var up []byte
 	if len(keep) > 0 {
 		p.forwarding(call, keep)
-		ans := p.forward(r, call.body(keep))
+		part := call.body(keep)
+		if gzipped(r) {
+			part = gzipBytes(part)
+		}
+		ans := p.forward(r, part)
 		if ans.status != http.StatusOK {
 			return ans // the upstream refused or failed the part it was sent
 		}
@@ -654,6 +668,27 @@ func (p *FaultProxy) callError(c *Codec, kind callErr) fltAnswer {
 		ans.header[k] = v
 	}
 	return ans
+}
+
+// gzipped reports whether r's body is gzip-compressed.
+func gzipped(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip")
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(zr, fltMaxBody))
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
 
 // forward sends the call upstream and returns its answer. The upstream call

@@ -41,8 +41,10 @@ var (
 	// request, an XML answer): Successful and Failed members with
 	// SenderFault.
 	SNSCodec = &Codec{snsCodec}
-	// CloudWatchCodec reads PutMetricData in the Query protocol. It has no
-	// per-entry results: only whole-call faults are supported.
+	// CloudWatchCodec reads PutMetricData in the Query protocol, gzipped
+	// or not, as the SDK sends it. Its answer has no per-entry results and
+	// is not read by the SDK: only whole-call faults are supported, and
+	// FaultGarbled is not (a client takes a garbled 200 for a success).
 	CloudWatchCodec = &Codec{cloudWatchCodec}
 )
 
@@ -58,8 +60,9 @@ func (c *Codec) String() string { return c.c.name() }
 
 // Supports reports whether the codec's service can answer a call with f.
 // Every codec supports FaultNone and the whole-call faults; per-entry
-// faults need per-entry results (not CloudWatch), and FaultEntryRefused a
-// per-entry refusal (not DynamoDB, Firehose or CloudWatch).
+// faults need per-entry results (not CloudWatch), FaultEntryRefused a
+// per-entry refusal (not DynamoDB, Firehose or CloudWatch), and
+// FaultGarbled an answer the client reads (not CloudWatch's).
 func (c *Codec) Supports(f Fault) bool {
 	if f < FaultNone || f >= numFaults {
 		return false
@@ -398,7 +401,7 @@ var firehoseCodec = &indexedCodec{
 		return map[string]any{"RecordId": fmt.Sprintf("faultproxy-record-%08d", i)}
 	},
 	calls: [4][2]apiErr{
-		errThroughput:  {{status: 500, code: "ServiceUnavailableException", msg: "Slow down.", sender: false}},
+		errThroughput:  {{status: 503, code: "ServiceUnavailableException", msg: "Slow down."}},
 		errThrottling:  {{status: 400, code: "ThrottlingException", msg: "Rate exceeded", sender: true}},
 		errInternal:    {{status: 500, code: "InternalFailure", msg: "Internal service failure."}},
 		errUnavailable: {{status: 503, code: "ServiceUnavailableException", msg: "The service is unavailable. Back off and retry the operation."}},

@@ -2,6 +2,7 @@ package testutil_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -263,7 +264,7 @@ func errorCode(t *testing.T, body []byte) string {
 // that do not parse.
 func TestFaultProxyCodecs(t *testing.T) {
 	wholeCall := map[testutil.Fault]int{
-		testutil.FaultProvisionedThroughputExceeded: 0, // 400, or 500 for Firehose
+		testutil.FaultProvisionedThroughputExceeded: 0, // 400, 429 for SNS, 503 for Firehose
 		testutil.FaultThrottling:                    400,
 		testutil.FaultInternalServerError:           500,
 		testutil.FaultServiceUnavailable:            0,
@@ -288,7 +289,7 @@ func TestFaultProxyCodecs(t *testing.T) {
 				}
 				t.Logf("%v: %d %s", f, status, errorCode(t, body))
 			}
-			p.Next(testutil.FaultGarbled)
+			p.Next(testutil.FaultGarbledAfterWrite)
 			if _, body := send(t, tc, p, tc.call(n, "ok")); json.Valid(body) || tc.root != "" && xml.Unmarshal(body, &xmlRoot{tc.root}) == nil {
 				t.Errorf("garbled: %q parses", body)
 			}
@@ -406,4 +407,40 @@ func TestFaultProxyArrived(t *testing.T) {
 	send(t, tc, p, tc.call(1, "b"))
 	<-second // closed, or the test times out
 	<-p.Arrived(1)
+}
+
+// A gzipped call (CloudWatch's SDK compresses PutMetricData) is read as
+// plain, and forwarded as it came.
+func TestFaultProxyGzippedCall(t *testing.T) {
+	tc := caseOf(t, testutil.CloudWatchCodec)
+	var got []byte
+	p := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Codec: tc.codec, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ = io.ReadAll(r.Body)
+		w.Write([]byte("<PutMetricDataResponse/>"))
+	})})
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(tc.call(3, "m"))
+	zw.Close()
+	post := func() int {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL+"/", bytes.NewReader(buf.Bytes()))
+		req.Header.Set("Content-Type", tc.ctype)
+		req.Header.Set("Content-Encoding", "gzip")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	p.Next(testutil.FaultThrottling)
+	if status := post(); status != http.StatusBadRequest || got != nil {
+		t.Errorf("throttled: status %d, forwarded %q; want 400 and nothing", status, got)
+	}
+	if status := post(); status != http.StatusOK || !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("passed: status %d; forwarded body changed", status)
+	}
+	if st := p.Stats(); st.Calls != 2 || st.Requests != 6 {
+		t.Errorf("Stats = %v, want 2 calls of 3 entries", st)
+	}
 }

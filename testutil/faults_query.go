@@ -28,7 +28,7 @@ var snsCodec = &queryCodec{
 	svc: "SNS PublishBatch", action: "PublishBatch", xmlns: "http://sns.amazonaws.com/doc/2010-03-31/",
 	list: "PublishBatchRequestEntries", group: "MessageGroupId", fifoParam: "TopicArn",
 	calls: [4]apiErr{
-		errThroughput:  {status: 400, code: "Throttled", msg: "Rate exceeded", sender: true},
+		errThroughput:  {status: 429, code: "Throttled", msg: "Rate exceeded", sender: true},
 		errThrottling:  {status: 400, code: "Throttling", msg: "Rate exceeded", sender: true},
 		errInternal:    {status: 500, code: "InternalError", msg: "Internal service failure."},
 		errUnavailable: {status: 503, code: "ServiceUnavailable", msg: "Service unavailable"},
@@ -63,7 +63,9 @@ func (c *queryCodec) match(r *http.Request, body []byte) bool {
 
 func (c *queryCodec) supports(f Fault) bool {
 	if c.entries == nil {
-		return wholeCallOnly(f)
+		// An answer without results (PutMetricData's) is not read: a
+		// garbled one reads as a success, so it is only ever applied.
+		return wholeCallOnly(f) && f != FaultGarbled
 	}
 	_, refusal := c.entries[failRefused]
 	return supportsEntries(f, refusal)
