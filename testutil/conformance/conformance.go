@@ -178,7 +178,9 @@ func (s *suite[T]) env(t *testing.T, cfg batch.Config, client testutil.ClientOpt
 		cfg.BackOff = quickBackOff
 	}
 	if client.Timeout == 0 {
-		client.Timeout = 5 * time.Second
+		// Long: a call that times out may have been applied, and sent
+		// again it lands twice where the backend is not idempotent.
+		client.Timeout = 15 * time.Second
 	}
 	client.RetryMaxAttempts = 1
 	e := s.h.New(t, Options{Batch: cfg, Client: client, Proxy: testutil.FaultProxyConfig{Seed: seed, SlowLimit: time.Minute}})
