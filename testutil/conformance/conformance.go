@@ -84,15 +84,18 @@ type Dispatcher[T any] struct {
 	Put func(ctx context.Context, item T) error
 	// PutWait is the backend's wait path: PutWait, SendWait.
 	PutWait func(ctx context.Context, item T) error
-	Flush   func(ctx context.Context) error
-	Close   func(ctx context.Context) error
-	Stats   func() batch.Stats
+	// Flush is the Front's Flush.
+	Flush func(ctx context.Context) error
+	// Close is the Front's Close.
+	Close func(ctx context.Context) error
+	// Stats is the Front's Stats.
+	Stats func() batch.Stats
 }
 
 // Bad is an input that Submit must refuse with a typed error, leaving every
 // other item as it is.
 type Bad[T any] struct {
-	// Name names the case in the test's name.
+	// Name names the case in the suite's messages.
 	Name string
 	// Item is the input.
 	Item T
