@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchutils/batchutils/batch"
@@ -63,12 +62,10 @@ func harness(fifo bool) conformance.Harness[sqsbatch.Message] {
 					// Those known to be there, then any more (repeats), without
 					// waiting: everything was sent before Close returned.
 					got, err := testutil.ReceiveMessages(t.Context(), direct, url, written, 5*time.Second)
-					for i, more := 0, true; more && err == nil && i < 100; i++ {
-						var out *sqs.ReceiveMessageOutput
-						out, err = direct.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 600})
-						if err == nil {
-							got, more = append(got, out.Messages...), len(out.Messages) > 0
-						}
+					if err == nil {
+						var more []types.Message
+						more, err = testutil.DrainQueue(t.Context(), direct, url)
+						got = append(got, more...)
 					}
 					if err != nil {
 						t.Fatal(err)

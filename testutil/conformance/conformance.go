@@ -694,7 +694,8 @@ func (s *suite[T]) testCloseExpired(t *testing.T) {
 		waiting = append(waiting, item{fmt.Sprintf("close-waiting-%d", i), fmt.Sprintf("close-waiting-key-%d", i)})
 	}
 	s.put(t, e, sent) // a full batch: sent at once
-	timeout := time.NewTimer(time.Minute) // a guard, not a wait: the call comes at once
+	// A guard, not a wait: the call comes at once.
+	timeout := time.NewTimer(time.Minute)
 	defer timeout.Stop()
 	select {
 	case <-e.Proxy.Arrived(1):
