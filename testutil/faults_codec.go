@@ -373,7 +373,7 @@ type indexedCodec struct {
 }
 
 var kinesisCodec = &indexedCodec{
-	svc: "Kinesis PutRecords", target: "Kinesis_20131202.PutRecords", ctype: "application/x-amz-json-1.1",
+	svc: "Kinesis PutRecords", target: kinPutRecordsTarget, ctype: "application/x-amz-json-1.1",
 	reqField: "Records", resField: "Records", countField: "FailedRecordCount",
 	ok: func(i int) map[string]any {
 		return map[string]any{"SequenceNumber": fmt.Sprintf("%056d", i), "ShardId": "shardId-000000000000"}
@@ -390,6 +390,9 @@ var kinesisCodec = &indexedCodec{
 		failRefused:   {code: "KMSAccessDeniedException", msg: "testutil: FaultProxy refused this record: access to the stream's KMS key is denied."},
 	},
 }
+
+// kinPutRecordsTarget is the X-Amz-Target of PutRecords in JSON 1.1.
+const kinPutRecordsTarget = "Kinesis_20131202.PutRecords"
 
 // kinThroughputMessage is Kinesis's message for a throttled call or record.
 const kinThroughputMessage = "Rate exceeded for shard shardId-000000000000 in stream faultproxy under account 000000000000."
