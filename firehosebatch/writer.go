@@ -1,0 +1,111 @@
+package firehosebatch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
+	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+
+	"github.com/batchutils/batchutils/batch"
+)
+
+// writer is the batch.Backend of a Dispatcher: it makes records of the
+// caller's items and writes them with PutRecordBatch.
+type writer[T any] struct {
+	client Client
+	stream string
+}
+
+// Limits returns PutRecordBatch's limits: 500 records, each of at most
+// 1,000 KiB, 4 MiB in all.
+func (w *writer[T]) Limits() batch.Limits {
+	return batch.Limits{MaxItems: MaxBatchRecords, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxRequestBytes}
+}
+
+// Name names the package in the errors of Config.Batch.
+func (w *writer[T]) Name() string { return "firehosebatch" }
+
+// Encode makes item's record and measures it as Firehose does: its data's
+// bytes.
+func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
+	data, err := payload(item)
+	if err != nil {
+		return batch.Entry[types.Record]{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	if len(data) > MaxRecordBytes {
+		return batch.Entry[types.Record]{}, fmt.Errorf("%w: %d bytes of data, the most is %d",
+			batch.ErrItemTooLarge, len(data), MaxRecordBytes)
+	}
+	return batch.Entry[types.Record]{Value: types.Record{Data: data}, Size: len(data)}, nil
+}
+
+// payload returns the data an item stands for: a []byte or a string as it
+// is, anything else as its JSON, without HTML escapes or a trailing newline.
+func payload(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case []byte:
+		if x == nil {
+			return []byte{}, nil // the SDK refuses a nil Data
+		}
+		return x, nil
+	case string:
+		return []byte(x), nil
+	}
+	if rv := reflect.ValueOf(v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return nil, fmt.Errorf("a nil %T", v)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// Per-record error codes of PutRecordBatch that are worth another try.
+const (
+	codeUnavailable     = "ServiceUnavailableException" // the stream is over its throughput: a throttle
+	codeInternalFailure = "InternalFailure"
+)
+
+// Write sends one PutRecordBatch call and maps its answer, record by record,
+// to an Outcome: a record answered ServiceUnavailableException is throttled
+// and retried, one answered InternalFailure is retried, one with another
+// code fails with a *RecordError. An error of the whole call is classified
+// by classify.
+func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Outcome, error) {
+	in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(w.stream), Records: records}
+	out, err := w.client.PutRecordBatch(ctx, in, noThrottleRetries)
+	if err != nil {
+		return batch.Outcome{}, classify(ctx, err)
+	}
+	if len(out.RequestResponses) != len(records) {
+		// Which records went in is unknown: sending all again may
+		// duplicate some, losing none.
+		return batch.Outcome{}, batch.MaybeWritten(fmt.Errorf("firehosebatch: PutRecordBatch answered %d results for %d records",
+			len(out.RequestResponses), len(records)))
+	}
+	var o batch.Outcome
+	for i, r := range out.RequestResponses {
+		if r.ErrorCode == nil {
+			continue
+		}
+		e := batch.ItemError{Index: i, Err: &RecordError{Code: *r.ErrorCode, Message: aws.ToString(r.ErrorMessage)}}
+		switch *r.ErrorCode {
+		case codeUnavailable:
+			o.Throttled = true
+			o.Retried = append(o.Retried, e)
+		case codeInternalFailure:
+			o.Retried = append(o.Retried, e)
+		default:
+			o.Failed = append(o.Failed, e)
+		}
+	}
+	return o, nil
+}
