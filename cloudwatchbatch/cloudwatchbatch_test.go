@@ -1,0 +1,45 @@
+package cloudwatchbatch_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"go.uber.org/goleak"
+
+	"github.com/batchutils/batchutils/cloudwatchbatch"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// quick retries a few times, 1ms apart.
+func quick(n uint64) func() backoff.BackOff {
+	return func() backoff.BackOff {
+		return backoff.WithMaxRetries(backoff.NewConstantBackOff(time.Millisecond), n)
+	}
+}
+
+// newDispatcher returns a Dispatcher, closed when the test ends, that
+// retries 20 times 1ms apart unless cfg says otherwise.
+func newDispatcher(t *testing.T, client cloudwatchbatch.Client, cfg cloudwatchbatch.Config) *cloudwatchbatch.Dispatcher {
+	t.Helper()
+	if cfg.Namespace == "" {
+		cfg.Namespace = "app"
+	}
+	if cfg.Batch.BackOff == nil {
+		cfg.Batch.BackOff = quick(20)
+	}
+	d, err := cloudwatchbatch.New(client, cfg)
+	if err != nil {
+		t.Fatalf("cloudwatchbatch.New: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		d.Close(ctx)
+	})
+	return d
+}
