@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Limits are a backend's hard limits on one batch call. The dispatcher never
@@ -23,7 +24,9 @@ type Limits struct {
 	InOrder bool
 }
 
-// Sink is a backend: it measures items and writes batches of them.
+// Sink is a backend whose items need no encoding: it measures items and
+// writes batches of them. A backend with a wire format of its own implements
+// Backend instead, and its users get a Front.
 //
 // The dispatcher calls Limits once, in New. Measure is called from the
 // goroutine that calls Submit, possibly from many goroutines at once. Write is
@@ -130,9 +133,16 @@ type Config struct {
 	// Duplicates says what Submit does with an item whose key is already
 	// pending. The zero value is RejectDuplicates.
 	Duplicates DuplicatePolicy
-	// BackOff returns a fresh policy for each retry loop (one batch and
-	// what is left of it). nil: DefaultBackOff.
+	// BackOff returns a fresh policy for each item, the first time it is
+	// left to retry: an item's waits and its give-up follow its own policy,
+	// whatever calls carry it. nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
+	// ItemTTL is the longest an item may wait from Submit to being sent:
+	// an item still pending or waiting for a retry past it fails with
+	// ErrExpired and is never sent again (one already in a call is not
+	// recalled). For data that is worth less than nothing when late. 0: no
+	// limit.
+	ItemTTL time.Duration
 	// CloseGrace is how long Close, once its context has ended, still
 	// waits for the answers of the calls under way: an answer that comes in
 	// time says what became of their items. Past it the calls are
@@ -140,6 +150,14 @@ type Config struct {
 	// DefaultCloseGrace; there is no way to wait for nothing but a
 	// negligible grace (a nanosecond).
 	CloseGrace time.Duration
+	// MeterProvider gives the OpenTelemetry meter of the dispatcher's
+	// metrics (docs/metrics.md): batchutils.items, batchutils.calls,
+	// batchutils.call.duration, batchutils.batch.size, batchutils.buffered
+	// and batchutils.rate.limit, each with the attributes
+	// batchutils.backend and batchutils.target. nil: the global
+	// MeterProvider (otel.GetMeterProvider), which records nothing until
+	// the application sets one.
+	MeterProvider metric.MeterProvider
 	// Logger receives failures at warn level, with counts and error codes
 	// only, and retries and error messages at debug level (a backend may
 	// quote item contents in its messages). Item contents themselves are
@@ -213,6 +231,9 @@ var (
 	// in the backend: resending it may write it twice. It does not match
 	// ErrClosed, and Stats counts such items in Unknown, not in Failed.
 	ErrOutcomeUnknown = errors.New("batch: the outcome of the item is unknown: its call may have been applied")
+	// ErrExpired is the cause of the failure of an item that waited longer
+	// than Config.ItemTTL to be sent.
+	ErrExpired = errors.New("batch: the item expired before it was written")
 	// ErrBadOutcome is the cause of the failure of an item that a Sink's
 	// Outcome named wrongly (an index out of range, or named twice): a bug
 	// in the sink. The item may or may not have been written.
@@ -388,4 +409,8 @@ type Stats struct {
 	Rate     float64
 	Pending  int // items buffered and not yet sent, now
 	InFlight int // items sent and not yet written or failed (including those waiting for a retry), now
+	// Unreported is the number of failures kept for the next Flush or
+	// Close, now. A failure handler (Dispatcher.HandleFailures) takes them
+	// as they happen instead: then it stays 0.
+	Unreported int
 }

@@ -23,7 +23,31 @@ import (
 // backend in the order they were submitted; an item left to retry is sent
 // again before any later item of its key.
 type Dispatcher[T any] struct {
-	sink        Sink[T]
+	sink     Sink[T]
+	settings              // fixed in New
+	rate     *rateControl // its own lock, taken after mu, never before
+
+	// ctx is the context of every Write call; it is cancelled when Close
+	// gives up waiting.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup // the writers and the scheduler
+
+	rejected atomic.Int64 // changes outside mu
+
+	// mu guards every part below. It is never held while a Sink is
+	// called or a caller is told anything but through a buffered channel.
+	mu         sync.Mutex
+	queue[T]   // what is pending, by key, and what waits for a retry: queue.go
+	buffer     // what is accepted and not finished, for backpressure
+	counters   // what Stats reports
+	waiting[T] // Flush calls waiting, and failures not yet reported: wait.go
+	scheduler  // the goroutine of timed work: schedule.go
+	lifecycle  // Close
+}
+
+// settings are a Dispatcher's configuration, fixed in New.
+type settings struct {
 	limits      Limits // with MaxItems set to the batch size in use
 	maxInFlight int
 	maxBuf      int
@@ -32,62 +56,47 @@ type Dispatcher[T any] struct {
 	policy      DuplicatePolicy
 	newBackOff  func() backoff.BackOff
 	log         *slog.Logger
-	rate        *rateControl
+	grace       time.Duration // how long Close waits for the calls under way once its context ended
+	ttl         time.Duration // Config.ItemTTL
+	meters      *meters
+}
 
-	// ctx is the context of every Write call; it is cancelled when Close
-	// gives up waiting.
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+// buffer is what the dispatcher holds: the items accepted and not finished,
+// which Submit blocks on.
+type buffer struct {
+	bufItems int           // items accepted and not yet finished
+	bufBytes int           // sum of their sizes
+	flyItems int           // of those, in flight or waiting for a retry
+	writers  int           // writer goroutines running
+	seq      uint64        // the number of the last accepted item
+	blocked  int           // Submit calls waiting for room
+	room     chan struct{} // closed when room is made, for them
+}
 
-	wg   sync.WaitGroup // the writers and the scheduler
-	kick chan struct{}  // wakes the scheduler
-	stop chan struct{}  // closed when the scheduler must return
-
-	rejected atomic.Int64 // changes outside mu
-
-	mu sync.Mutex
-	// The pending items: the ready queue holds the items without a key and
-	// the keys that may be sent, in the order they go; see queue.go.
-	ready       ring[slot[T]]
-	readyItems  int // what the ready queue holds for the next batches
-	readyBytes  int
-	keys        map[string]*keyState[T] // the keys with items not finished
-	retrying    retryHeap[T]            // what waits for its backoff to end
-	touched     []*keyState[T]          // keys a call settled, to update
-	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
-	freeKeys    []*keyState[T]          // for reuse
-	freeEntries []*entry[T]
-	freeFlights []*flight[T]
-	waitPending int // pending items with a SubmitWait caller
-
-	bufItems  int    // items accepted and not yet finished
-	bufBytes  int    // sum of their sizes
-	flyItems  int    // items in flight or waiting for a retry
-	writers   int    // writer goroutines running
-	seq       uint64 // the number of the last accepted item
+// counters are what Stats reports, but Rejected and Rate.
+type counters struct {
 	submitted int64
 	replaced  int64
 	written   int64
 	failed    int64
+	unknown   int64
 	retries   int64
 	batches   int64
 	throttled int64
-	waiters   []*waiter // Flush calls waiting
-	blocked   int       // Submit calls waiting for room
-	room      chan struct{}
-	failures  []Failure[T] // not yet reported
-	schedOn   bool         // the scheduler runs
-	wakeAt    time.Time    // when the scheduler wakes; zero: when kicked
-	stopped   bool         // the scheduler was told to stop
-	closing   bool         // Close was called: Submit refuses
-	aborted   bool         // Close gave up: nothing more is sent
-	closeDone chan struct{}
-	grace     time.Duration // how long Close waits for the calls under way once its context ended
+	// callErrors are the calls that failed as a whole, but for throttling.
+	callErrors int64
+	reported   reported // what the metrics were given so far
+}
+
+// lifecycle is where Close stands.
+type lifecycle struct {
+	closing   bool          // Close was called: Submit refuses
+	aborted   bool          // Close gave up: nothing more is sent
+	closeDone chan struct{} // closed when the first Close returns
 	idle      chan struct{} // closed when the last writer returns, while Close waits for it
 	// The causes of the items Close gives up on: never sent, or sent and
 	// unanswered.
 	closedErr, unknownErr error
-	unknown               int64
 }
 
 // New returns a Dispatcher that writes to sink. It validates cfg against the
@@ -119,24 +128,32 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 		lim.MaxItemBytes = lim.MaxBatchBytes
 	}
 	d := &Dispatcher[T]{
-		sink:        sink,
-		limits:      lim,
-		maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
-		maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
-		maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
-		interval:    cfg.FlushInterval,
-		policy:      cfg.Duplicates,
-		newBackOff:  cfg.BackOff,
-		log:         cfg.Logger,
-		rate:        newRateControl(lim.MaxItems),
-		keys:        make(map[string]*keyState[T]),
-		stop:        make(chan struct{}),
-		closeDone:   make(chan struct{}),
-		grace:       cfg.CloseGrace,
+		sink: sink,
+		settings: settings{
+			limits:      lim,
+			maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
+			maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
+			maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
+			interval:    cfg.FlushInterval,
+			policy:      cfg.Duplicates,
+			newBackOff:  cfg.BackOff,
+			log:         cfg.Logger,
+			grace:       cfg.CloseGrace,
+			ttl:         cfg.ItemTTL,
+		},
+		rate:      newRateControl(lim.MaxItems),
+		queue:     queue[T]{keys: make(map[string]*keyState[T])},
+		scheduler: scheduler{stop: make(chan struct{})},
+		lifecycle: lifecycle{closeDone: make(chan struct{})},
 	}
 	if d.grace == 0 {
 		d.grace = DefaultCloseGrace
 	}
+	m, err := newMeters(cfg.MeterProvider, sink, d)
+	if err != nil {
+		return nil, fmt.Errorf("batch: Config.MeterProvider: %w", err)
+	}
+	d.meters = m
 	if d.newBackOff == nil {
 		d.newBackOff = DefaultBackOff
 	}
@@ -177,6 +194,8 @@ func checkConfig(cfg Config, lim Limits) error {
 		return fmt.Errorf("batch: Config.MaxBufferedBytes %d is negative", cfg.MaxBufferedBytes)
 	case cfg.Duplicates != RejectDuplicates && cfg.Duplicates != ReplaceDuplicates && cfg.Duplicates != KeepDuplicates:
 		return fmt.Errorf("batch: Config.Duplicates %v is not a known policy", cfg.Duplicates)
+	case cfg.ItemTTL < 0:
+		return fmt.Errorf("batch: Config.ItemTTL %v is negative", cfg.ItemTTL)
 	case cfg.CloseGrace < 0:
 		return fmt.Errorf("batch: Config.CloseGrace %v is negative", cfg.CloseGrace)
 	case cfg.BackOff != nil && cfg.BackOff() == nil:
@@ -247,11 +266,11 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	}
 	key, size, err := d.sink.Measure(item)
 	if err != nil {
-		d.rejected.Add(1)
+		d.reject()
 		return err
 	}
 	if d.limits.MaxItemBytes > 0 && size > d.limits.MaxItemBytes {
-		d.rejected.Add(1)
+		d.reject()
 		return fmt.Errorf("%w: %d bytes, the most is %d", ErrItemTooLarge, size, d.limits.MaxItemBytes)
 	}
 	d.mu.Lock()
@@ -266,7 +285,7 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 			if ks != nil && ks.fresh > 0 && d.policy != KeepDuplicates {
 				if d.policy == RejectDuplicates {
 					d.mu.Unlock()
-					d.rejected.Add(1)
+					d.reject()
 					return ErrDuplicate
 				}
 				d.replaceLocked(ks, item, size, wc)
@@ -310,6 +329,12 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	return nil
 }
 
+// reject counts an item Submit refused.
+func (d *Dispatcher[T]) reject() {
+	d.rejected.Add(1)
+	d.meters.reportRejected()
+}
+
 // dispatchIfDueLocked starts writers when a full batch is ready, or an
 // urgent one.
 func (d *Dispatcher[T]) dispatchIfDueLocked() {
@@ -341,9 +366,15 @@ func (d *Dispatcher[T]) Flush(ctx context.Context) error {
 		}
 		d.mu.Lock()
 	}
+	if err := d.waitHandedLocked(ctx); err != nil {
+		d.mu.Unlock()
+		return err
+	}
 	fs := d.failures
 	d.failures = nil
+	delta := d.deltaLocked()
 	d.mu.Unlock()
+	d.meters.report(delta)
 	return failedError(fs)
 }
 
@@ -423,6 +454,8 @@ func (d *Dispatcher[T]) Close(ctx context.Context) error {
 		d.shutdown()
 	}
 	d.cancel(ErrClosed)
+	d.publish()
+	_ = d.meters.reg.Unregister() // the gauges: nothing is buffered any more
 	close(d.closeDone)
 	return err
 }
@@ -458,29 +491,38 @@ func (d *Dispatcher[T]) abortLocked() {
 	d.readyItems, d.readyBytes, d.waitPending = 0, 0, 0
 }
 
-// shutdown stops the scheduler and waits for every goroutine.
+// shutdown stops the scheduler, waits for every writer and for the
+// scheduler, then for the failure handler's goroutine to hand everything
+// over.
 func (d *Dispatcher[T]) shutdown() {
 	d.mu.Lock()
 	d.stopped = true
 	d.mu.Unlock()
 	close(d.stop)
 	d.wg.Wait()
+	d.mu.Lock()
+	done := d.stopHandOverLocked()
+	d.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 // Stats returns the counters as they are now.
 func (d *Dispatcher[T]) Stats() Stats {
 	d.mu.Lock()
 	s := Stats{
-		Submitted: d.submitted,
-		Written:   d.written,
-		Failed:    d.failed,
-		Unknown:   d.unknown,
-		Replaced:  d.replaced,
-		Retries:   d.retries,
-		Batches:   d.batches,
-		Throttled: d.throttled,
-		Pending:   d.bufItems - d.flyItems,
-		InFlight:  d.flyItems,
+		Submitted:  d.submitted,
+		Written:    d.written,
+		Failed:     d.failed,
+		Unknown:    d.unknown,
+		Replaced:   d.replaced,
+		Retries:    d.retries,
+		Batches:    d.batches,
+		Throttled:  d.throttled,
+		Pending:    d.bufItems - d.flyItems,
+		InFlight:   d.flyItems,
+		Unreported: len(d.failures),
 	}
 	d.mu.Unlock()
 	s.Rejected = d.rejected.Load()

@@ -54,7 +54,7 @@ func Example() {
 	// Output:
 	// batch: one two three
 	// batch: four five
-	// {Submitted:5 Written:5 Failed:0 Unknown:0 Replaced:0 Rejected:0 Retries:0 Batches:2 Throttled:0 Rate:0 Pending:0 InFlight:0}
+	// {Submitted:5 Written:5 Failed:0 Unknown:0 Replaced:0 Rejected:0 Retries:0 Batches:2 Throttled:0 Rate:0 Pending:0 InFlight:0 Unreported:0}
 }
 
 func ExampleDispatcher_Submit_refused() {

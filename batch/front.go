@@ -153,6 +153,14 @@ type frontSink[T, E any] struct {
 
 func (s frontSink[T, E]) Limits() Limits { return s.b.Limits() }
 
+// MetricLabels are the Backend's, if it is Labeled.
+func (s frontSink[T, E]) MetricLabels() (backend, target string) {
+	if l, ok := s.b.(Labeled); ok {
+		return l.MetricLabels()
+	}
+	return "", ""
+}
+
 func (s frontSink[T, E]) Measure(p pair[T, E]) (string, int, error) {
 	return p.entry.Key, p.entry.Size, p.err
 }
@@ -170,4 +178,16 @@ func (s frontSink[T, E]) Write(ctx context.Context, ps []pair[T, E]) (Outcome, e
 	*buf = (*buf)[:0]
 	s.bufs.Put(buf)
 	return out, err
+}
+
+// HandleFailures makes h receive each failure with the caller's item as it
+// happens, instead of keeping it for Flush or Close: see
+// Dispatcher.HandleFailures.
+func (f *Front[T, E]) HandleFailures(h func(Failure[T])) {
+	if h == nil {
+		return
+	}
+	f.core.HandleFailures(func(fl Failure[pair[T, E]]) {
+		h(Failure[T]{Item: fl.Item.item, Err: fl.Err})
+	})
 }

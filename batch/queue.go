@@ -17,6 +17,23 @@ import (
 // construction: the items of a key leave their keyState in order, and only
 // when none of the key is out.
 
+// queue is the pending items and those waiting for a retry: the ready
+// queue holds the items without a key and the keys that may be sent, in the
+// order they go.
+type queue[T any] struct {
+	ready       ring[slot[T]]
+	readyItems  int // what the ready queue holds for the next batches
+	readyBytes  int
+	keys        map[string]*keyState[T] // the keys with items not finished
+	retrying    retryHeap[T]            // what waits for its backoff to end
+	touched     []*keyState[T]          // keys a call settled, to update
+	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
+	freeKeys    []*keyState[T]          // for reuse
+	freeEntries []*entry[T]
+	freeFlights []*flight[T]
+	waitPending int // pending items with a SubmitWait caller
+}
+
 // entry is one accepted item, from Submit until it is written or failed.
 type entry[T any] struct {
 	item T
@@ -262,7 +279,7 @@ func (d *Dispatcher[T]) newEntryLocked(item T, size int, wc *waitCall) *entry[T]
 	}
 	d.seq++
 	e.item, e.size, e.seq, e.wait = item, size, d.seq, wc
-	if d.interval > 0 {
+	if d.interval > 0 || d.ttl > 0 {
 		e.at = time.Now()
 	}
 	return e

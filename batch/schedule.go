@@ -9,6 +9,15 @@ import (
 // items return to the queue when their backoff ends, and the timed flush.
 // One goroutine, the scheduler, does both; it starts with the first need.
 
+// scheduler is the state of the scheduler goroutine.
+type scheduler struct {
+	schedOn bool          // the scheduler runs
+	wakeAt  time.Time     // when it wakes; zero: when kicked
+	stopped bool          // it was told to stop
+	kick    chan struct{} // wakes it
+	stop    chan struct{} // closed when it must return
+}
+
 // retrySlot is an item without a key, or a key, waiting until due.
 type retrySlot[T any] struct {
 	slot[T]

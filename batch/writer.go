@@ -111,7 +111,13 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		d.mu.Unlock()
 		return
 	}
+	if d.ttl > 0 {
+		entries, items = d.dropExpiredLocked(entries, items, time.Now())
+	}
 	d.mu.Unlock()
+	if len(entries) == 0 {
+		return
+	}
 	start := time.Now()
 	again := 0
 	for _, e := range entries {
@@ -127,8 +133,11 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		// Split to find the items that cause it; the others go on.
 		d.mu.Lock()
 		d.batches++
+		d.callErrors++
 		d.retries += int64(again)
+		delta := d.deltaLocked()
 		d.mu.Unlock()
+		d.meters.reportCall(time.Since(start), len(entries), delta)
 		d.log.Debug("batch: batch refused, splitting it", "items", len(entries), "error", err)
 		half := len(entries) / 2
 		d.send(entries[:half], items[:half], true)
@@ -139,7 +148,9 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 	d.batches++
 	d.retries += int64(again)
 	d.settleLocked(entries, out, err, start)
+	delta := d.deltaLocked()
 	d.mu.Unlock()
+	d.meters.reportCall(time.Since(start), len(entries), delta)
 }
 
 // sleep waits for wait, or until Close gives up; it reports whether the
@@ -215,15 +226,19 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 		d.retriedKeys = d.retriedKeys[:0]
 		d.rate.observe(c)
 	case d.ctx.Err() != nil:
+		d.callErrors++
 		// Close gave up while the call was under way: it may have been
 		// applied.
 		d.failStoppedLocked(entries, true)
 	case IsPermanent(err):
+		d.callErrors++
 		d.log.Warn("batch: items refused", "items", len(entries), "code", errorCode(err))
 		d.log.Debug("batch: items refused", "error", err)
 		d.failAllLocked(entries, err)
 	default:
-		if IsThrottle(err) {
+		if !IsThrottle(err) {
+			d.callErrors++
+		} else {
 			d.throttled++
 			c := call{start: start, end: now, items: len(entries)}
 			for _, e := range entries {
@@ -274,6 +289,39 @@ func (d *Dispatcher[T]) failAllLocked(entries []*entry[T], err error) {
 	d.settleKeysLocked()
 }
 
+// dropExpiredLocked fails the items of a call about to be sent that have
+// waited longer than Config.ItemTTL, and returns the others.
+func (d *Dispatcher[T]) dropExpiredLocked(entries []*entry[T], items []T, now time.Time) ([]*entry[T], []T) {
+	n := 0
+	for i, e := range entries {
+		if now.Sub(e.at) > d.ttl {
+			d.finishLocked(e, d.expiredErr(e, e.why), true)
+			continue
+		}
+		entries[n], items[n] = e, items[i]
+		n++
+	}
+	if n < len(entries) {
+		clear(items[n:])
+		d.settleKeysLocked()
+	}
+	return entries[:n], items[:n]
+}
+
+// expiredErr is the cause of the failure of e past Config.ItemTTL: with
+// ErrOutcomeUnknown too if a call that carried it may have been applied, and
+// the cause of its last retry, if any.
+func (d *Dispatcher[T]) expiredErr(e *entry[T], last error) error {
+	err := fmt.Errorf("%w: it waited over %v", ErrExpired, d.ttl)
+	if last != nil {
+		err = fmt.Errorf("%w; last try: %w", err, last)
+	}
+	if e.maybe {
+		err = fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	}
+	return err
+}
+
 // failStoppedLocked fails the items of a call that Close gave up on:
 // underWay says the call was sent and may have been applied.
 func (d *Dispatcher[T]) failStoppedLocked(entries []*entry[T], underWay bool) {
@@ -308,6 +356,10 @@ func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
 		}
 	}
 	wait := e.bo.NextBackOff()
+	if d.ttl > 0 && wait != backoff.Stop && now.Add(wait).After(e.at.Add(d.ttl)) {
+		d.finishLocked(e, d.expiredErr(e, cause), true) // it would go again too late
+		return
+	}
 	if wait == backoff.Stop {
 		if cause == ErrUnprocessed && e.last != nil {
 			cause = fmt.Errorf("%w (last answer: %w)", cause, e.last)
@@ -376,7 +428,7 @@ func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
 		d.failed++
 	}
 	if !d.notifyLocked(e, err) && err != nil {
-		d.failures = append(d.failures, Failure[T]{Item: e.item, Err: err})
+		d.failLocked(Failure[T]{Item: e.item, Err: err})
 	}
 	d.finishSeqLocked(e.seq)
 	d.freeEntryLocked(e)

@@ -124,7 +124,7 @@ func Example_lastWriteWins() {
 	fmt.Printf("%+v\n", d.Stats())
 	// Output:
 	// map[count:2 sku:a]
-	// {Submitted:4 Written:2 Failed:0 Unknown:0 Replaced:2 Rejected:0 Retries:0 Batches:1 Throttled:0 Rate:0 Pending:0 InFlight:0}
+	// {Submitted:4 Written:2 Failed:0 Unknown:0 Replaced:2 Rejected:0 Retries:0 Batches:1 Throttled:0 Rate:0 Pending:0 InFlight:0 Unreported:0}
 }
 
 // Items that cannot be written come back from Flush or Close, each with its

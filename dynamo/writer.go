@@ -500,3 +500,6 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 func noThrottleRetries(o *dynamodb.Options) {
 	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }
+
+// MetricLabels names the backend and the table in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "dynamodb", w.cfg.Table }

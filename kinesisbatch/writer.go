@@ -317,3 +317,6 @@ func noThrottleRetries(o *kinesis.Options) {
 
 // Name names the package in the errors of Config.Batch.
 func (w *writer[T]) Name() string { return "kinesisbatch" }
+
+// MetricLabels names the backend and the stream in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "kinesis", w.stream }

@@ -209,6 +209,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	}
 	w := &writer[T]{
 		client:   client,
+		queue:    name,
 		queueURL: cfg.QueueURL,
 		fifo:     fifo,
 		cbd:      cfg.ContentBasedDeduplication,

@@ -29,6 +29,7 @@ func noThrottleRetries(o *sqs.Options) {
 // caller's items and sends them with SendMessageBatch.
 type writer[T any] struct {
 	client   Client
+	queue    string // the queue's name
 	queueURL string
 	fifo     bool
 	cbd      bool // content-based deduplication
@@ -236,3 +237,6 @@ func clientSideAuthError(err error) bool {
 	}
 	return strings.Contains(err.Error(), "get identity: ")
 }
+
+// MetricLabels names the backend and the queue in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "sqs", w.queue }
