@@ -21,9 +21,8 @@ type Client interface {
 
 var _ Client = (*cloudwatch.Client)(nil)
 
-// CloudWatch's limits on PutMetricData and its data, as the CloudWatch API
-// reference (PutMetricData, MetricDatum, Dimension) states them. None of them
-// can be raised.
+// CloudWatch's limits on PutMetricData, as its API reference states them
+// (PutMetricData, MetricDatum, Dimension). None of them can be raised.
 const (
 	// MaxBatchMetrics is the most data in one PutMetricData call.
 	MaxBatchMetrics = 1000
@@ -34,10 +33,8 @@ const (
 	MaxDimensions = 30
 	// MaxValues is the most entries of a datum's Values (and Counts).
 	MaxValues = 150
-	// MaxPast is how old a datum's Timestamp may be.
-	MaxPast = 14 * 24 * time.Hour
-	// MaxFuture is how far ahead of the clock a datum's Timestamp may be.
-	MaxFuture = 2 * time.Hour
+	// MaxPast and MaxFuture bound a Timestamp, from the time of Put.
+	MaxPast, MaxFuture = 14 * 24 * time.Hour, 2 * time.Hour
 )
 
 // Config says where and how a Dispatcher puts metric data.
@@ -47,8 +44,7 @@ type Config struct {
 	// (the services' own). Required.
 	Namespace string
 	// Batch tunes the batching core: batch size (at most 1,000), timed
-	// flush, concurrency, buffer, retries and logging. Data have no key:
-	// none is ever de-duplicated or held back.
+	// flush, concurrency, buffer, retries, logging, metrics.
 	Batch batch.Config
 }
 
@@ -77,7 +73,8 @@ var (
 
 // Dispatcher puts metric data into one namespace in PutMetricData calls.
 // All its methods are safe for concurrent use. Do not modify a datum (or
-// the slices it holds) after passing it to Put.
+// its slices) after passing it to Put. Data have no key: none is ever
+// de-duplicated or held back.
 type Dispatcher struct {
 	// Front gives Flush, Close, Stats, and Submit and SubmitWait, which
 	// are Put and PutWait.

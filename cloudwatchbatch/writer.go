@@ -38,6 +38,9 @@ func (w *writer) Limits() batch.Limits { return w.limits }
 // Name names the package in the errors of Config.Batch.
 func (w *writer) Name() string { return "cloudwatchbatch" }
 
+// MetricLabels names the backend and the namespace in the metrics.
+func (w *writer) MetricLabels() (backend, target string) { return "cloudwatch", w.namespace }
+
 // Encode checks m as CloudWatch would, gives it the time of Put if it has no
 // Timestamp, and measures it.
 func (w *writer) Encode(m types.MetricDatum) (batch.Entry[types.MetricDatum], error) {
@@ -153,10 +156,9 @@ func size(m *types.MetricDatum) int {
 	return n
 }
 
-// escapedLen is the most bytes s takes once escaped by any protocol of
-// CloudWatch: 1 for an unreserved byte or a space, 6 for a control
-// character or one of <>& (a JSON \u escape), 3 for any other (a query
-// %XX escape).
+// escapedLen is the most bytes s takes escaped by any protocol: 1 for an
+// unreserved byte or a space, 6 for a control character or <>& (JSON's \u
+// escape), 3 for any other (query's %XX).
 func escapedLen(s string) int {
 	n := 0
 	for _, c := range []byte(s) {

@@ -30,6 +30,9 @@ func (w *writer[T]) Limits() batch.Limits {
 // Name names the package in the errors of Config.Batch.
 func (w *writer[T]) Name() string { return "firehosebatch" }
 
+// MetricLabels names the backend and the delivery stream in the metrics.
+func (w *writer[T]) MetricLabels() (backend, target string) { return "firehose", w.stream }
+
 // Encode makes item's record and measures it as Firehose does: its data's
 // bytes.
 func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
