@@ -181,7 +181,9 @@ func TestPutAccepted(t *testing.T) {
 	}
 	in := []types.MetricDatum{
 		with(ok, func(m *types.MetricDatum) { m.MetricName = aws.String(strings.Repeat("é", 255)) }),
-		with(ok, func(m *types.MetricDatum) { m.Dimensions = dims(30, strings.Repeat("d", 250), strings.Repeat("/", 1024)) }),
+		with(ok, func(m *types.MetricDatum) {
+			m.Dimensions = dims(30, strings.Repeat("d", 250), strings.Repeat("/", 1024))
+		}),
 		with(ok, func(m *types.MetricDatum) { m.Value, m.Values, m.Counts = nil, values, values }),
 		with(ok, func(m *types.MetricDatum) { m.Value, m.StatisticValues = nil, stats(3, 6, 1, 3) }),
 		with(ok, func(m *types.MetricDatum) { m.Value = aws.Float64(math.Ldexp(-1, 360)) }),
