@@ -117,11 +117,9 @@ func TestIntegrationReadBack(t *testing.T) {
 		// A JSON record has no newline of its own: it ends where the next
 		// record starts ({, S or B) or at the end of the object.
 		for len(obj) > 0 {
-			end := len(obj)
+			end := bytes.IndexByte(obj, '\n') + 1
 			if obj[0] == '{' {
 				end = bytes.Index(obj, []byte(`"}`)) + 2
-			} else {
-				end = bytes.IndexByte(obj, '\n') + 1
 			}
 			got[string(obj[:end])]++
 			obj = obj[end:]

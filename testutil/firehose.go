@@ -62,7 +62,7 @@ func CreateDeliveryStream(t testing.TB, fh *firehose.Client, s3c *s3.Client) (st
 	_, err := fh.CreateDeliveryStream(t.Context(), &firehose.CreateDeliveryStreamInput{
 		DeliveryStreamName: aws.String(name),
 		DeliveryStreamType: types.DeliveryStreamTypeDirectPut,
-		S3DestinationConfiguration: &types.S3DestinationConfiguration{
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
 			BucketARN: aws.String("arn:aws:s3:::" + name),
 			RoleARN:   aws.String("arn:aws:iam::123456789012:role/batchutils-firehose"),
 		},
