@@ -27,8 +27,8 @@ type stat struct {
 	Count, Sum, Min, Max float64
 }
 
-// TestIntegrationReadBack puts a few thousand data, as single values and as
-// Values/Counts, over metrics of several names and dimensions, from several
+// TestIntegrationReadBack puts a few thousand data, as single values, as
+// Values/Counts and as statistic sets, over metrics of several names and dimensions, from several
 // goroutines, and reads them back with ListMetrics and GetMetricStatistics:
 // every metric is there, and its statistics are those of the data put, none
 // lost, none twice.
@@ -42,8 +42,9 @@ func TestIntegrationReadBack(t *testing.T) {
 
 	const n, writers = 4000, 4
 	at := time.Now().Add(-5 * time.Minute).Truncate(time.Minute)
-	// datum i: metric "m<i%7>" with host "h<i%5>", at the same minute.
-	// Every 10th is a histogram of Values {i, i+1} with Counts {1, 2}.
+	// datum i: metric "m<i%7>" with host "h<i%5>", in the same minute.
+	// Every 10th is a histogram of Values {i, i+1} with Counts {1, 2};
+	// some others a statistic set of i twice.
 	datum := func(i int) types.MetricDatum {
 		m := types.MetricDatum{
 			MetricName: aws.String("m" + strconv.Itoa(i%7)),
@@ -51,9 +52,13 @@ func TestIntegrationReadBack(t *testing.T) {
 			Timestamp:  aws.Time(at.Add(time.Duration(i%50) * time.Second)),
 			Unit:       types.StandardUnitCount,
 		}
-		if i%10 == 0 {
+		switch {
+		case i%10 == 0:
 			m.Values, m.Counts = []float64{float64(i), float64(i + 1)}, []float64{1, 2}
-		} else {
+		case i%15 == 1:
+			m.StatisticValues = &types.StatisticSet{SampleCount: aws.Float64(2), Sum: aws.Float64(float64(2 * i)),
+				Minimum: aws.Float64(float64(i)), Maximum: aws.Float64(float64(i))}
+		default:
 			m.Value = aws.Float64(float64(i))
 		}
 		return m
@@ -67,8 +72,11 @@ func TestIntegrationReadBack(t *testing.T) {
 			s = stat{Min: float64(i), Max: float64(i)}
 		}
 		vals, counts := m.Values, m.Counts
-		if m.Value != nil {
+		switch {
+		case m.Value != nil:
 			vals, counts = []float64{*m.Value}, []float64{1}
+		case m.StatisticValues != nil:
+			vals, counts = []float64{float64(i)}, []float64{2}
 		}
 		for j, v := range vals {
 			s.Count += counts[j]
