@@ -171,6 +171,12 @@ func TestBadValuesAreRefusedAtPut(t *testing.T) {
 		// 6. Attribute names.
 		av("empty attribute name", AV{"id": id, "": &S{Value: "v"}}, dynamo.ErrInvalidItem, "is empty"),
 		anyItem("empty attribute name in a map[string]any", map[string]any{"id": "1", "": 1}, dynamo.ErrInvalidItem, "empty"),
+		av("empty attribute name in a map", AV{"id": id, "m": &types.AttributeValueMemberM{Value: AV{"": &S{Value: "v"}}}}, dynamo.ErrInvalidItem, `attribute "m": holds an empty attribute name`),
+		av("empty attribute name in a map in a list in a map", AV{"id": id, "m": &types.AttributeValueMemberM{Value: AV{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{
+			&types.AttributeValueMemberM{Value: AV{"": &types.AttributeValueMemberNULL{Value: true}}},
+		}}}}}, dynamo.ErrInvalidItem, `attribute "m": .l: [0]: holds an empty attribute name`),
+		anyItem("empty attribute name nested in a map[string]any", map[string]any{"id": "1", "m": map[string]any{"": 1}}, dynamo.ErrInvalidItem, "empty"),
+		structItem("empty attribute name in a map in a struct", withAny{ID: "1", X: map[string]string{"": "v"}}, dynamo.ErrInvalidItem, "empty"),
 		av("attribute name of 65,536 bytes", AV{"id": id, strings.Repeat("n", 65536): &S{Value: "v"}}, dynamo.ErrInvalidItem, "65536 bytes long"),
 	}
 	schema := testutil.KeySchema{PartitionKey: "id"}

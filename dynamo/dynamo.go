@@ -85,7 +85,8 @@ type Config struct {
 	Batch batch.Config
 	// EncoderOptions, if set, adjusts how items other than
 	// map[string]types.AttributeValue are marshalled (struct tag name,
-	// empty sets, ...).
+	// empty sets, ...). New's and Put's checks of an item's fields read the
+	// struct tags its TagKey names, as the encoder does.
 	EncoderOptions func(*attributevalue.EncoderOptions)
 }
 
@@ -100,10 +101,11 @@ var (
 	// ErrInvalidItem is returned by Put and Delete for an item that cannot
 	// be marshalled, holds a value DynamoDB refuses (a number that is NaN
 	// or infinite, an empty or duplicated set, nesting deeper than 32, an
-	// attribute name that is empty or over 65,535 bytes), holds what the SDK
-	// would change on the way (a string or name that is not valid UTF-8, a
-	// nil []byte) or what attributevalue would leave out (a channel or
-	// function in an interface-typed value), or contains itself.
+	// attribute name that is empty (at any depth) or over 65,535 bytes),
+	// holds what the SDK would change on the way (a string or name that is
+	// not valid UTF-8, a nil []byte) or what attributevalue would leave out
+	// (a channel or function in an interface-typed value), or contains
+	// itself.
 	ErrInvalidItem = errors.New("dynamo: invalid item")
 )
 
@@ -129,10 +131,11 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if err := checkItemType(reflect.TypeFor[T]()); err != nil {
+	tagKey := tagKeyOf(cfg.EncoderOptions)
+	if err := checkItemType(reflect.TypeFor[T](), tagKey); err != nil {
 		return nil, err
 	}
-	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T]()).walk}
+	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T](), tagKey).walk, tagKey: tagKey}
 	w.enc = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
 		if cfg.EncoderOptions != nil {
 			cfg.EncoderOptions(o)

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"fmt"
 	"reflect"
-	"strings"
 )
 
 // attributevalue leaves out channels and functions without a word, and
@@ -13,15 +12,16 @@ import (
 // type holds an interface or refers to itself (see values.go).
 
 // checkItemType returns an error naming the first channel or function that
-// items of type t would hold, in fields attributevalue would marshal.
-func checkItemType(t reflect.Type) error {
-	if path := unsupportedIn(t, "", map[reflect.Type]bool{}); path != "" {
+// items of type t would hold, in fields attributevalue would marshal under
+// tagKey.
+func checkItemType(t reflect.Type, tagKey string) error {
+	if path := unsupportedIn(t, tagKey, "", map[reflect.Type]bool{}); path != "" {
 		return fmt.Errorf("dynamo: %v cannot be marshalled: %s", t, path)
 	}
 	return nil
 }
 
-func unsupportedIn(t reflect.Type, path string, seen map[reflect.Type]bool) string {
+func unsupportedIn(t reflect.Type, tagKey, path string, seen map[reflect.Type]bool) string {
 	if t == nil || seen[t] {
 		return ""
 	}
@@ -33,24 +33,16 @@ func unsupportedIn(t reflect.Type, path string, seen map[reflect.Type]bool) stri
 		}
 		return fmt.Sprintf("%s is a %v", path, t.Kind())
 	case reflect.Pointer, reflect.Slice, reflect.Array:
-		return unsupportedIn(t.Elem(), path+"[]", seen)
+		return unsupportedIn(t.Elem(), tagKey, path+"[]", seen)
 	case reflect.Map:
-		return unsupportedIn(t.Elem(), path+"[]", seen)
+		return unsupportedIn(t.Elem(), tagKey, path+"[]", seen)
 	case reflect.Struct:
 		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() && !f.Anonymous {
+			name, ok := marshalledName(t.Field(i), tagKey)
+			if !ok {
 				continue
 			}
-			tag := f.Tag.Get("dynamodbav")
-			if tag == "-" {
-				continue
-			}
-			name := f.Name
-			if n, _, _ := strings.Cut(tag, ","); n != "" {
-				name = n
-			}
-			if p := unsupportedIn(f.Type, joinPath(path, name), seen); p != "" {
+			if p := unsupportedIn(t.Field(i).Type, tagKey, joinPath(path, name), seen); p != "" {
 				return p
 			}
 		}

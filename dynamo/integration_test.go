@@ -798,6 +798,7 @@ func TestIntegrationBadItemsRefusedAtPut(t *testing.T) {
 			{"empty set", AVMap{"id": avS("set"), "x": &types.AttributeValueMemberSS{}}, dynamo.ErrInvalidItem},
 			{"set with duplicates", AVMap{"id": avS("dup"), "x": &types.AttributeValueMemberSS{Value: []string{"a", "a"}}}, dynamo.ErrInvalidItem},
 			{"nil value", AVMap{"id": avS("nil"), "x": nil}, dynamo.ErrInvalidItem},
+			{"empty name in a map", AVMap{"id": avS("nested"), "m": &types.AttributeValueMemberM{Value: AVMap{"": avS("v")}}}, dynamo.ErrInvalidItem},
 			{"400,001 bytes", largeItem(t, "large", dynamo.MaxItemBytes+1, "x", false), batch.ErrItemTooLarge},
 		}
 		var want []AVMap

@@ -26,9 +26,10 @@ import (
 const cycleDepth = 100
 
 // checkValues returns an ErrInvalidItem error naming the first channel or
-// function in v, or the first value that contains itself.
-func checkValues(v any) error {
-	w := valueWalker{}
+// function in v, or the first value that contains itself. tagKey is the
+// encoder's TagKey: the struct tags that name and leave out fields.
+func checkValues(v any, tagKey string) error {
+	w := valueWalker{tagKey: tagKey}
 	bad := w.dynamic(v)
 	if bad == nil {
 		return nil
@@ -51,8 +52,9 @@ func (b *badValue) at(seg string) *badValue {
 }
 
 type valueWalker struct {
-	depth int
-	seen  map[pathRef]struct{} // past cycleDepth: what is on the current path
+	tagKey string // see checkValues
+	depth  int
+	seen   map[pathRef]struct{} // past cycleDepth: what is on the current path
 }
 
 // pathRef identifies a pointer, map or slice for cycle detection.
@@ -145,10 +147,10 @@ func (w *valueWalker) dynamicValue(v reflect.Value) *badValue {
 		return nil
 	}
 	t := v.Type()
-	info := typeInfoOf(t)
+	info := typeInfoOf(t, w.tagKey)
 	if info.unsupported {
 		// Named by type, as New names a field: "c[] is a chan".
-		p := strings.TrimPrefix(unsupportedIn(t, "\x00", map[reflect.Type]bool{}), "\x00")
+		p := strings.TrimPrefix(unsupportedIn(t, w.tagKey, "\x00", map[reflect.Type]bool{}), "\x00")
 		seg, what, _ := strings.Cut(p, " is a ")
 		return &badValue{path: []string{seg}, what: "is a " + what}
 	}
@@ -189,7 +191,7 @@ func (w *valueWalker) value(v reflect.Value) *badValue {
 			return &badValue{what: errCycle}
 		}
 		defer w.leave(rv)
-		if !typeInfoOf(v.Type().Elem()).walk {
+		if !typeInfoOf(v.Type().Elem(), w.tagKey).walk {
 			return nil
 		}
 		for it := v.MapRange(); it.Next(); {
@@ -208,7 +210,7 @@ func (w *valueWalker) value(v reflect.Value) *badValue {
 			}
 			defer w.leave(rv)
 		}
-		if !typeInfoOf(v.Type().Elem()).walk {
+		if !typeInfoOf(v.Type().Elem(), w.tagKey).walk {
 			return nil
 		}
 		for i := range v.Len() {
@@ -220,8 +222,8 @@ func (w *valueWalker) value(v reflect.Value) *badValue {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, ok := marshalledName(f)
-			if !ok || !typeInfoOf(f.Type).walk {
+			name, ok := marshalledName(f, w.tagKey)
+			if !ok || !typeInfoOf(f.Type, w.tagKey).walk {
 				continue
 			}
 			if bad := w.typed(v.Field(i)); bad != nil {
@@ -236,19 +238,25 @@ func (w *valueWalker) value(v reflect.Value) *badValue {
 
 // typed checks v, a value of a static type, if its type needs it.
 func (w *valueWalker) typed(v reflect.Value) *badValue {
-	if !typeInfoOf(v.Type()).walk {
+	if !typeInfoOf(v.Type(), w.tagKey).walk {
 		return nil
 	}
 	return w.value(v)
 }
 
-// marshalledName returns the name attributevalue gives field f, and false
-// for a field it leaves out.
-func marshalledName(f reflect.StructField) (string, bool) {
+// marshalledName returns the name attributevalue gives field f under
+// tagKey, and false for a field it leaves out. As attributevalue does, it
+// reads the dynamodbav tag, and a tagKey tag in its place where there is one.
+func marshalledName(f reflect.StructField, tagKey string) (string, bool) {
 	if !f.IsExported() && !f.Anonymous {
 		return "", false
 	}
-	tag := f.Tag.Get("dynamodbav")
+	tag := f.Tag.Get(defaultTagKey)
+	if tagKey != "" && tagKey != defaultTagKey {
+		if t := f.Tag.Get(tagKey); t != "" {
+			tag = t
+		}
+	}
 	if tag == "-" {
 		return "", false
 	}
@@ -258,36 +266,56 @@ func marshalledName(f reflect.StructField) (string, bool) {
 	return f.Name, true
 }
 
+// defaultTagKey is attributevalue's TagKey unless EncoderOptions set
+// another.
+const defaultTagKey = "dynamodbav"
+
+// tagKeyOf returns the TagKey of an encoder made with opts.
+func tagKeyOf(opts func(*attributevalue.EncoderOptions)) string {
+	o := attributevalue.EncoderOptions{TagKey: defaultTagKey}
+	if opts != nil {
+		opts(&o)
+	}
+	return o.TagKey
+}
+
 // typeInfo says how checkValues treats the values of a type.
 type typeInfo struct {
 	walk        bool // may hold an interface, a channel or function, or itself
 	unsupported bool // holds a channel or function in a marshalled place
 }
 
-var typeInfos sync.Map // reflect.Type -> typeInfo
+var typeInfos sync.Map // typeInfoKey -> typeInfo
+
+type typeInfoKey struct {
+	t      reflect.Type
+	tagKey string
+}
 
 var (
 	marshalerType = reflect.TypeFor[attributevalue.Marshaler]()
 	timeType      = reflect.TypeFor[time.Time]()
 )
 
-func typeInfoOf(t reflect.Type) typeInfo {
-	if info, ok := typeInfos.Load(t); ok {
+// typeInfoOf returns the typeInfo of t under the encoder's tagKey.
+func typeInfoOf(t reflect.Type, tagKey string) typeInfo {
+	key := typeInfoKey{t, tagKey}
+	if info, ok := typeInfos.Load(key); ok {
 		return info.(typeInfo)
 	}
 	info := typeInfo{
-		walk:        needsWalk(t, map[reflect.Type]bool{}),
-		unsupported: unsupportedIn(t, "", map[reflect.Type]bool{}) != "",
+		walk:        needsWalk(t, tagKey, map[reflect.Type]bool{}),
+		unsupported: unsupportedIn(t, tagKey, "", map[reflect.Type]bool{}) != "",
 	}
-	typeInfos.Store(t, info)
+	typeInfos.Store(key, info)
 	return info
 }
 
 // needsWalk reports whether a value of type t may hold an interface, a
-// channel or function, or itself, in a place attributevalue marshals.
-// onPath holds the types being looked at, to tell a type that refers to
-// itself.
-func needsWalk(t reflect.Type, onPath map[reflect.Type]bool) bool {
+// channel or function, or itself, in a place attributevalue marshals under
+// tagKey. onPath holds the types being looked at, to tell a type that refers
+// to itself.
+func needsWalk(t reflect.Type, tagKey string, onPath map[reflect.Type]bool) bool {
 	if onPath[t] {
 		return true // refers to itself
 	}
@@ -301,13 +329,13 @@ func needsWalk(t reflect.Type, onPath map[reflect.Type]bool) bool {
 	case reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
 		return true
 	case reflect.Pointer, reflect.Map:
-		return needsWalk(t.Elem(), onPath)
+		return needsWalk(t.Elem(), tagKey, onPath)
 	case reflect.Slice, reflect.Array:
-		return t.Elem().Kind() != reflect.Uint8 && needsWalk(t.Elem(), onPath)
+		return t.Elem().Kind() != reflect.Uint8 && needsWalk(t.Elem(), tagKey, onPath)
 	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if _, ok := marshalledName(f); ok && needsWalk(f.Type, onPath) {
+			if _, ok := marshalledName(f, tagKey); ok && needsWalk(f.Type, tagKey, onPath) {
 				return true
 			}
 		}

@@ -23,7 +23,8 @@ type writer[T any] struct {
 	cfg    Config
 	enc    *attributevalue.Encoder
 	limits batch.Limits
-	walk   bool // T may hold an interface or itself: checkValues each item
+	walk   bool   // T may hold an interface or itself: checkValues each item
+	tagKey string // the encoder's TagKey, for checkValues
 }
 
 // JSON around one write request in the body.
@@ -99,7 +100,7 @@ func (w *writer[T]) marshal(item T) (map[string]types.AttributeValue, error) {
 		return m, nil
 	}
 	if w.walk {
-		if err := checkValues(v); err != nil {
+		if err := checkValues(v, w.tagKey); err != nil {
 			return nil, err
 		}
 	}
@@ -297,8 +298,8 @@ func keyString(av types.AttributeValue) string {
 }
 
 // validateItem checks the names and values that DynamoDB refuses in any
-// attribute, or that the SDK would change on the way: names that are empty,
-// too long or not UTF-8, numbers that are not numbers, strings that are not
+// attribute, or that the SDK would change on the way: names that are empty
+// (at any depth), too long or not UTF-8, numbers that are not numbers, strings that are not
 // UTF-8, nil binary values, empty sets, sets with duplicates, nesting deeper
 // than 32 levels.
 func validateItem(av map[string]types.AttributeValue) error {
@@ -384,6 +385,9 @@ func validateValue(av types.AttributeValue, depth int) error {
 			return fmt.Errorf("nested deeper than %d levels", ddbsize.MaxDepth)
 		}
 		for k, e := range v.Value {
+			if k == "" {
+				return errors.New("holds an empty attribute name: DynamoDB wants at least one character at any depth")
+			}
 			if !utf8.ValidString(k) {
 				return fmt.Errorf("name %q %w", k, errNotUTF8)
 			}

@@ -232,19 +232,17 @@ func checkAttributeValue(name string, a types.MessageAttributeValue) (int, error
 		return bad("no DataType")
 	}
 	typ := *a.DataType
-	base, label, labelled := strings.Cut(typ, ".")
-	if len(typ) > MaxAttributeNameLength {
-		return bad("DataType is %d characters long, the most is %d", len(typ), MaxAttributeNameLength)
+	// The data type, custom label included, is held to a body's
+	// characters, and to MaxAttributeNameLength of them.
+	if i, r, ok := firstBadChar(typ); !ok {
+		return 0, &CharacterError{Where: fmt.Sprintf("the DataType of attribute %q", name), Offset: i, Char: r, Err: ErrInvalidAttribute}
 	}
-	if labelled {
-		if label == "" {
-			return bad("DataType %q has an empty custom label", typ)
-		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; c <= ' ' || c > '~' {
-				return bad("DataType %q holds %q: a custom label is made of printable ASCII", typ, c)
-			}
-		}
+	if n := utf8.RuneCountInString(typ); n > MaxAttributeNameLength {
+		return bad("DataType is %d characters long, the most is %d", n, MaxAttributeNameLength)
+	}
+	base, label, labelled := strings.Cut(typ, ".")
+	if labelled && label == "" {
+		return bad("DataType %q has an empty custom label", typ)
 	}
 	if len(a.StringListValues) > 0 || len(a.BinaryListValues) > 0 {
 		return bad("StringListValues and BinaryListValues are reserved by SQS and not implemented")
@@ -258,8 +256,14 @@ func checkAttributeValue(name string, a types.MessageAttributeValue) (int, error
 			return bad("a %s attribute without a StringValue", base)
 		}
 		v := *a.StringValue
-		if base == "Number" && !isNumber(v) {
-			return bad("%q is not a number", v)
+		if base == "Number" {
+			d, ok := parseNumber(v)
+			if !ok {
+				return bad("%q is not a number", v)
+			}
+			if !d.inRange() {
+				return 0, &NumberError{Attribute: name, Value: v, Digits: d.digits, Exponent: d.exp}
+			}
 		}
 		if i, r, ok := firstBadChar(v); !ok {
 			return 0, &CharacterError{Where: fmt.Sprintf("attribute %q", name), Offset: i, Char: r, Err: ErrInvalidAttribute}
@@ -277,38 +281,93 @@ func checkAttributeValue(name string, a types.MessageAttributeValue) (int, error
 	return bad("DataType %q is not String, Number or Binary (with an optional .label)", typ)
 }
 
-// isNumber reports whether s is a decimal number: an optional sign, digits
-// with an optional fraction, and an optional exponent.
-func isNumber(s string) bool {
+// decimal is what SQS checks of a Number: its significant digits (leading
+// and trailing zeros do not count), and the leading digit and exponent of
+// its magnitude, lead.ddd × 10^exp. Zero has no digits.
+type decimal struct {
+	digits int
+	lead   byte
+	exp    int
+}
+
+// inRange reports whether d is a Number SQS takes: zero, or up to
+// MaxNumberDigits significant digits and a magnitude from
+// 10^MinNumberExponent to 10^MaxNumberExponent.
+func (d decimal) inRange() bool {
+	switch {
+	case d.digits == 0:
+		return true
+	case d.digits > MaxNumberDigits, d.exp < MinNumberExponent, d.exp > MaxNumberExponent:
+		return false
+	case d.exp == MaxNumberExponent:
+		return d.digits == 1 && d.lead == '1' // 10^MaxNumberExponent itself
+	}
+	return true
+}
+
+// parseNumber parses s as a decimal number: an optional sign, digits with
+// an optional fraction (".5" and "5." included), and an optional exponent.
+// It reports false if s is not one. An exponent of 10^9 or more in
+// magnitude is taken as ±10^9.
+func parseNumber(s string) (decimal, bool) {
+	var d decimal
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
 	}
-	digits := 0
-	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-		digits++
+	n, first, last := 0, -1, -1 // mantissa digits, and the index among them of the first and last that are not 0
+	digits := func() {
+		for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+			if s[i] != '0' {
+				if first < 0 {
+					first, d.lead = n, s[i]
+				}
+				last = n
+			}
+			n++
+		}
 	}
+	digits()
+	whole := n // mantissa digits before the point
 	if i < len(s) && s[i] == '.' {
 		i++
-		for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-			digits++
-		}
+		digits()
 	}
-	if digits == 0 {
-		return false
+	if n == 0 {
+		return decimal{}, false
 	}
+	exp := 0
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
+		neg := false
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			neg = s[i] == '-'
 			i++
 		}
-		exp := 0
+		start := i
 		for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-			exp++
+			if exp < 1e8 {
+				exp = exp*10 + int(s[i]-'0')
+			} else {
+				exp = 1e9 // far out of range; fits an int of 32 bits
+			}
 		}
-		if exp == 0 {
-			return false
+		if i == start {
+			return decimal{}, false
+		}
+		if neg {
+			exp = -exp
 		}
 	}
-	return i == len(s)
+	if i != len(s) {
+		return decimal{}, false
+	}
+	if first < 0 {
+		return decimal{}, true // zero
+	}
+	// The first significant digit stands for 10^(whole-1-first) before the
+	// exponent.
+	d.digits = last - first + 1
+	d.exp = exp + whole - 1 - first
+	return d, true
 }

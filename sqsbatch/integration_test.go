@@ -337,3 +337,40 @@ func TestIntegrationUnknownQueue(t *testing.T) {
 		t.Errorf("Stats().Batches = %d, want 3: an unknown queue is neither retried nor split", got)
 	}
 }
+
+// TestIntegrationAttributeDataTypes sends data types whose custom labels go
+// beyond printable ASCII, as SQS allows, and reads them back unchanged.
+func TestIntegrationAttributeDataTypes(t *testing.T) {
+	endpoint := testutil.SQSEndpoint(t)
+	client := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
+	url := testutil.CreateQueue(t, client, testutil.QueueOptions{})
+	d, err := sqsbatch.New[sqsbatch.Message](client, sqsbatch.Config{QueueURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	var want []received
+	for i, typ := range []string{"String.my label", "String.café", "Binary.🖼", "Number.x\ty"} {
+		m := sqsbatch.Message{Body: strconv.Itoa(i), Attributes: map[string]types.MessageAttributeValue{"a": typed(typ)}}
+		if err := d.Send(ctx, m); err != nil {
+			t.Errorf("Send with DataType %q: %v", typ, err)
+			continue
+		}
+		want = append(want, received{Body: m.Body, Attrs: m.Attributes})
+	}
+	if err := d.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	msgs, err := testutil.ReceiveMessages(ctx, client, url, len(want), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []received
+	for _, m := range msgs {
+		got = append(got, toReceived(m))
+	}
+	sortByBody := cmpopts.SortSlices(func(a, b received) bool { return a.Body < b.Body })
+	if diff := cmp.Diff(want, got, ignoreAttrInternals, sortByBody); diff != "" {
+		t.Errorf("received mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -29,9 +29,9 @@ const (
 	// MaxBatchEntries is the most entries in one SendMessageBatch call.
 	MaxBatchEntries = 10
 	// MaxMessageBytes is the largest message SQS accepts, and the default of
-	// Config.MaxMessageBytes: 1 MiB, SQS's limit since 2026 (256 KiB
-	// before). A message's size is its body plus, for every attribute, the
-	// bytes of its name, its data type and its value.
+	// Config.MaxMessageBytes: 1 MiB, SQS's limit. A message's size is its
+	// body plus, for every attribute, the bytes of its name, its data type
+	// and its value.
 	MaxMessageBytes = 1 << 20
 	// MinMessageBytes is the smallest Config.MaxMessageBytes, as for a
 	// queue's MaximumMessageSize.
@@ -42,6 +42,14 @@ const (
 	MaxAttributes = 10
 	// MaxAttributeNameLength bounds an attribute's name and its data type.
 	MaxAttributeNameLength = 256
+	// MaxNumberDigits is the most significant digits of a Number
+	// attribute's value; leading and trailing zeros do not count.
+	MaxNumberDigits = 38
+	// MinNumberExponent and MaxNumberExponent bound the magnitude of a
+	// Number attribute's value other than zero: from 10^MinNumberExponent
+	// to 10^MaxNumberExponent, both included.
+	MinNumberExponent = -128
+	MaxNumberExponent = 126
 	// MaxIDLength bounds a message group id and a deduplication id.
 	MaxIDLength = 128
 	// MaxDelay is the longest Message.Delay.
@@ -58,7 +66,9 @@ type Message struct {
 	// Attributes are the message attributes, at most MaxAttributes. Each
 	// has a DataType of String, Number or Binary, optionally with a custom
 	// label ("Number.int", "Binary.gif"), and a non-empty StringValue
-	// (String, Number) or BinaryValue (Binary).
+	// (String, Number) or BinaryValue (Binary). The data type, label
+	// included, is up to MaxAttributeNameLength characters of those a
+	// Body allows.
 	Attributes map[string]types.MessageAttributeValue
 	// GroupID is the MessageGroupId: required on a FIFO queue, where it
 	// orders messages; optional on a standard queue (fair queues), where it
@@ -124,7 +134,8 @@ var (
 	// queue.
 	ErrInvalidMessage = errors.New("sqsbatch: invalid message")
 	// ErrInvalidAttribute is returned for a message attribute with a bad
-	// name, data type or value, or for more than MaxAttributes of them.
+	// name, data type or value (a Number out of range as a *NumberError),
+	// or for more than MaxAttributes of them.
 	ErrInvalidAttribute = errors.New("sqsbatch: invalid message attribute")
 	// ErrInvalidGroupID is returned for a FIFO message without a group id,
 	// and for a group id that is not 1 to 128 characters of a-z, A-Z, 0-9
@@ -138,11 +149,12 @@ var (
 )
 
 // CharacterError reports a character that SQS does not allow in a message
-// body or a String attribute value, or bytes that are not UTF-8. It wraps
-// ErrInvalidMessage (in a body) or ErrInvalidAttribute (in an attribute).
+// body, a String attribute value or an attribute's data type, or bytes that
+// are not UTF-8. It wraps ErrInvalidMessage (in a body) or
+// ErrInvalidAttribute (in an attribute).
 type CharacterError struct {
-	Where  string // "body", or `attribute "name"`
-	Offset int    // in bytes, into the body or value
+	Where  string // "body", `attribute "name"` or `the DataType of attribute "name"`
+	Offset int    // in bytes, into the body, value or data type
 	Char   rune   // utf8.RuneError for bytes that are not UTF-8
 	Err    error  // ErrInvalidMessage or ErrInvalidAttribute
 }
@@ -157,6 +169,26 @@ func (e *CharacterError) Error() string {
 
 // Unwrap returns ErrInvalidMessage or ErrInvalidAttribute.
 func (e *CharacterError) Unwrap() error { return e.Err }
+
+// NumberError reports a Number attribute's value that SQS would refuse for
+// its precision or its magnitude: more than MaxNumberDigits significant
+// digits, or a magnitude, other than zero, below 10^MinNumberExponent or
+// above 10^MaxNumberExponent. It wraps ErrInvalidAttribute.
+type NumberError struct {
+	Attribute string // the attribute's name
+	Value     string // its StringValue
+	Digits    int    // its significant digits: leading and trailing zeros do not count
+	Exponent  int    // n of its magnitude d.ddd × 10^n (saturated far out of range)
+}
+
+// Error says which value it is and what SQS takes.
+func (e *NumberError) Error() string {
+	return fmt.Sprintf("%v: %q: Number %s (significant digits: %d, magnitude: about 10^%d) is out of range: SQS takes 0, or up to %d significant digits and a magnitude from 10^%d to 10^%d",
+		ErrInvalidAttribute, e.Attribute, e.Value, e.Digits, e.Exponent, MaxNumberDigits, MinNumberExponent, MaxNumberExponent)
+}
+
+// Unwrap returns ErrInvalidAttribute.
+func (e *NumberError) Unwrap() error { return ErrInvalidAttribute }
 
 // EntryError is the cause of the failure of a message that SQS refused on
 // its own, as its Failed entry said: Flush and Close report it. Match it with

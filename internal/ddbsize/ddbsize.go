@@ -80,10 +80,11 @@ func Sizes(item map[string]types.AttributeValue) (size, jsonSize int) {
 // is plain: false when it holds anything DynamoDB may refuse or the SDK
 // would change (a number NumberSize rejects, a nil or unknown value, NULL
 // false, a nil binary value or set element, an empty set, a string or name
-// that is not valid UTF-8, an attribute name that is empty or longer than
-// MaxNameSize, nesting deeper than MaxDepth) or that needs a closer look (a set of two or more elements,
-// which DynamoDB refuses if two are equal). A caller validates only the items
-// that are not plain.
+// that is not valid UTF-8, an attribute name that is empty at any depth or,
+// in the item itself, longer than MaxNameSize, nesting deeper than MaxDepth)
+// or that needs a closer look (a set of two or more elements, which DynamoDB
+// refuses if two are equal). A caller validates only the items that are not
+// plain.
 func SizesChecked(item map[string]types.AttributeValue) (size, jsonSize int, plain bool) {
 	w := walker{json: true}
 	size, jsonSize = w.mapSizes(item)
@@ -111,8 +112,8 @@ func (w *walker) mapSizes(m map[string]types.AttributeValue) (size, js int) {
 	withJSON := w.json
 	js = jsonObject
 	for name, av := range m {
-		if w.depth == 0 && (len(name) == 0 || len(name) > MaxNameSize) {
-			w.odd = true // an item's attribute names are 1 to 65,535 bytes
+		if len(name) == 0 || w.depth == 0 && len(name) > MaxNameSize {
+			w.odd = true // names are never empty; an item's are at most 65,535 bytes
 		}
 		s, j := w.attrSizes(av)
 		size += len(name) + s

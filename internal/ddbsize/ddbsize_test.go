@@ -265,6 +265,9 @@ func TestSizesCheckedPlain(t *testing.T) {
 		{"nil member", map[string]types.AttributeValue{"x": (*types.AttributeValueMemberS)(nil)}, false},
 		{"unknown member", map[string]types.AttributeValue{"x": &types.UnknownUnionMember{Tag: "Z"}}, false},
 		{"nested nil", map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{nil}}}, false},
+		{"empty name", map[string]types.AttributeValue{"": &types.AttributeValueMemberBOOL{}}, false},
+		{"empty name in a map", map[string]types.AttributeValue{"m": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"": &types.AttributeValueMemberBOOL{}}}}, false},
+		{"empty name in a map in a list", map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"": &types.AttributeValueMemberBOOL{}}}}}}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
