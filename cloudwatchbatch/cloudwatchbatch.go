@@ -24,11 +24,11 @@ var _ Client = (*cloudwatch.Client)(nil)
 // CloudWatch's limits on PutMetricData, as its API reference states them
 // (PutMetricData, MetricDatum, Dimension). None of them can be raised.
 const (
-	// MaxBatchMetrics is the most data in one PutMetricData call.
-	MaxBatchMetrics = 1000
-	// MaxRequestBytes is the most bytes of one request (1 MB). A datum is
+	// MaxBatchItems is the most data in one PutMetricData call.
+	MaxBatchItems = 1000
+	// MaxBatchBytes is the most bytes of one request (1 MB). A datum is
 	// measured as the longest encoding any protocol of the SDK gives it.
-	MaxRequestBytes = 1_000_000
+	MaxBatchBytes = 1_000_000
 	// MaxDimensions is the most dimensions of one datum.
 	MaxDimensions = 30
 	// MaxValues is the most entries of a datum's Values (and Counts).

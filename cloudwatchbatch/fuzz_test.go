@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func (b *bodySizer) Do(r *http.Request) (*http.Response, error) {
 func FuzzSize(f *testing.F) {
 	f.Add("latency", "Region", "eu-west-1", 1.5, 0.0, 1.0, "Milliseconds", "App/Orders")
 	f.Add("<&>\x00é", "d", "/:?#[]@!$'()*+,;=\"", 1e-300, -4.9e-324, 1e300, "Bytes/Second", "a b<c>")
-	f.Add("\u2028", " x", "~._-", -0.0, 123456789.125, 2.0, "", "N")
+	f.Add("\u2028", " x", "~._-", math.Copysign(0, -1), 123456789.125, 2.0, "", "N")
 	f.Fuzz(func(t *testing.T, name, dimName, dimValue string, v, x, y float64, unit, ns string) {
 		d, err := New(nopClient{}, Config{Namespace: ns}) // checks ns
 		if err != nil {
@@ -63,7 +64,7 @@ func FuzzSize(f *testing.F) {
 		if err != nil {
 			return
 		}
-		limit := MaxRequestBytes - w.limits.MaxBatchBytes + e.Size
+		limit := MaxBatchBytes - w.limits.MaxBatchBytes + e.Size
 		for _, query := range []bool{false, true} {
 			hc := &bodySizer{}
 			opts := cloudwatch.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"),

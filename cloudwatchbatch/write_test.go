@@ -50,7 +50,7 @@ func TestBatchSizes(t *testing.T) {
 // SDK's default protocol (CBOR) and in the query protocol, to a server that
 // records the size of each request's body, uncompressed (the SDK gzips large
 // bodies; CloudWatch's limit is taken to hold before compression): none is
-// over MaxRequestBytes, and the dispatcher fills them well (the query
+// over MaxBatchBytes, and the dispatcher fills them well (the query
 // bodies, the largest, are at least half of it, but one).
 func TestRequestBytes(t *testing.T) {
 	t.Parallel()
@@ -113,15 +113,15 @@ func TestRequestBytes(t *testing.T) {
 			defer mu.Unlock()
 			small := 0
 			for i, n := range bodies {
-				if n > cloudwatchbatch.MaxRequestBytes {
-					t.Errorf("request %d: %d bytes, want at most %d", i, n, cloudwatchbatch.MaxRequestBytes)
+				if n > cloudwatchbatch.MaxBatchBytes {
+					t.Errorf("request %d: %d bytes, want at most %d", i, n, cloudwatchbatch.MaxBatchBytes)
 				}
-				if n < cloudwatchbatch.MaxRequestBytes/2 {
+				if n < cloudwatchbatch.MaxBatchBytes/2 {
 					small++
 				}
 			}
 			if query && small > 1 {
-				t.Errorf("%d requests under half of %d bytes, want 1 at most (the last)", small, cloudwatchbatch.MaxRequestBytes)
+				t.Errorf("%d requests under half of %d bytes, want 1 at most (the last)", small, cloudwatchbatch.MaxBatchBytes)
 			}
 			t.Logf("%d requests of %v bytes", len(bodies), bodies)
 		})

@@ -27,9 +27,9 @@ type writer struct {
 
 func newWriter(client Client, namespace string) *writer {
 	// What a request holds besides its data: Action, Version, Namespace.
-	room := MaxRequestBytes - len("Action=PutMetricData&Version=2010-08-01&Namespace=") - escapedLen(namespace)
+	room := MaxBatchBytes - len("Action=PutMetricData&Version=2010-08-01&Namespace=") - escapedLen(namespace)
 	return &writer{client: client, namespace: namespace,
-		limits: batch.Limits{MaxItems: MaxBatchMetrics, MaxItemBytes: room, MaxBatchBytes: room}}
+		limits: batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: room, MaxBatchBytes: room}}
 }
 
 // Limits returns PutMetricData's limits: 1,000 data and 1 MB a call.

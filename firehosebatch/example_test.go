@@ -86,7 +86,7 @@ func Example_failures() {
 	var failed *batch.FailedError[string]
 	if errors.As(err, &failed) {
 		for _, f := range failed.Failures {
-			var re *firehosebatch.RecordError
+			var re *firehosebatch.EntryError
 			if errors.As(f.Err, &re) {
 				fmt.Printf("%s: %s: %s\n", f.Item, re.Code, re.Message)
 			}

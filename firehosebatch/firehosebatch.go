@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
 )
@@ -22,14 +23,14 @@ var _ Client = (*firehose.Client)(nil)
 // Firehose's limits on PutRecordBatch, as the Amazon Data Firehose API
 // reference states them ("These limits cannot be changed").
 const (
-	// MaxBatchRecords is the most records in one PutRecordBatch call.
-	MaxBatchRecords = 500
+	// MaxBatchItems is the most records in one PutRecordBatch call.
+	MaxBatchItems = 500
 	// MaxRecordBytes is the largest record: 1,000 KiB of data, before the
 	// base64 encoding of the request.
 	MaxRecordBytes = 1000 << 10
-	// MaxRequestBytes is the most data in one call, summed over its
+	// MaxBatchBytes is the most data in one call, summed over its
 	// records before base64 (4 MiB), as AWS's own Kinesis Agent counts it.
-	MaxRequestBytes = 4 << 20
+	MaxBatchBytes = 4 << 20
 )
 
 // Config says where and how a Dispatcher puts records.
@@ -49,18 +50,35 @@ type Config struct {
 // batch.ErrClosed.
 var ErrInvalidRecord = errors.New("firehosebatch: invalid record")
 
-// RecordError is the error of a record that PutRecordBatch refused on its
+// EntryError is the error of a record that PutRecordBatch refused on its
 // own, or kept refusing until the retry policy gave up: the code and the
-// message of its entry in RequestResponses. Match it with errors.As.
-type RecordError struct {
+// message of its entry in RequestResponses. Match it with errors.As; it is a
+// smithy.APIError.
+type EntryError struct {
 	Code    string // ServiceUnavailableException, InternalFailure, ...
 	Message string
 }
 
 // Error returns the code and the message.
-func (e *RecordError) Error() string {
+func (e *EntryError) Error() string {
 	return fmt.Sprintf("firehosebatch: PutRecordBatch refused the record (%s): %s", e.Code, e.Message)
 }
+
+// ErrorCode returns Code.
+func (e *EntryError) ErrorCode() string { return e.Code }
+
+// ErrorMessage returns Message.
+func (e *EntryError) ErrorMessage() string { return e.Message }
+
+// ErrorFault is the server's for InternalFailure and ServiceUnavailableException.
+func (e *EntryError) ErrorFault() smithy.ErrorFault {
+	if e.Code == codeInternalFailure || e.Code == codeUnavailable {
+		return smithy.FaultServer
+	}
+	return smithy.FaultUnknown
+}
+
+var _ smithy.APIError = (*EntryError)(nil)
 
 // Dispatcher puts items of type T into one Firehose stream in PutRecordBatch
 // calls. A []byte or a string is a record's data as it is; any other type is
@@ -112,7 +130,7 @@ func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
 
 // PutWait queues item like Put and waits for its own outcome: nil once
 // Firehose took the record, or its cause, as Flush would report it (a
-// *RecordError, batch.ErrUnprocessed with the last answer, the AWS error of
+// *EntryError, batch.ErrUnprocessed with the last answer, the AWS error of
 // the call); that failure is then not reported again by Flush or Close. It
 // refuses an item as Put does. The record is not held for a full call: it
 // goes as soon as a call can be made, together with whatever other callers

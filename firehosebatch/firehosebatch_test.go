@@ -195,7 +195,7 @@ func TestBatchLimits(t *testing.T) {
 
 // TestRecordOutcomes checks what each per-record answer does: a throttled
 // record is retried and slows the rate, an internal failure is retried, any
-// other code fails the record with a *RecordError.
+// other code fails the record with a *EntryError.
 func TestRecordOutcomes(t *testing.T) {
 	t.Parallel()
 	fake := &testutil.FakeFirehose{Answer: func(call int, data string) (string, string) {
@@ -220,9 +220,9 @@ func TestRecordOutcomes(t *testing.T) {
 	if !errors.As(err, &fe) || len(fe.Failures) != 1 || fe.Failures[0].Item != "refused" {
 		t.Fatalf("Close: %v, want the refused record alone", err)
 	}
-	var re *firehosebatch.RecordError
+	var re *firehosebatch.EntryError
 	if !errors.As(fe.Failures[0].Err, &re) || re.Code != "KMS.AccessDeniedException" || re.Message != "no access to the key" {
-		t.Errorf("cause %v, want a *RecordError with the code and message", fe.Failures[0].Err)
+		t.Errorf("cause %v, want a *EntryError with the code and message", fe.Failures[0].Err)
 	}
 	got := fake.Records()
 	slices.Sort(got)
@@ -244,7 +244,7 @@ func TestRetriesExhausted(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := d.Close(t.Context())
-	var re *firehosebatch.RecordError
+	var re *firehosebatch.EntryError
 	if !errors.Is(err, batch.ErrUnprocessed) || !errors.As(err, &re) || re.Code != "ServiceUnavailableException" {
 		t.Errorf("Close: %v, want batch.ErrUnprocessed with the last answer", err)
 	}
@@ -372,9 +372,9 @@ func TestPutWait(t *testing.T) {
 	if err := d.PutWait(t.Context(), "fine"); err != nil {
 		t.Errorf("PutWait: %v", err)
 	}
-	var re *firehosebatch.RecordError
+	var re *firehosebatch.EntryError
 	if err := d.PutWait(t.Context(), "refused"); !errors.As(err, &re) || re.Code != "InvalidArgumentException" {
-		t.Errorf("PutWait: %v, want a *RecordError", err)
+		t.Errorf("PutWait: %v, want a *EntryError", err)
 	}
 	if err := d.Close(t.Context()); err != nil {
 		t.Errorf("Close: %v, want nil (PutWait reported the failure)", err)

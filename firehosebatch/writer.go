@@ -24,7 +24,7 @@ type writer[T any] struct {
 // Limits returns PutRecordBatch's limits: 500 records, each of at most
 // 1,000 KiB, 4 MiB in all.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchRecords, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxRequestBytes}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxBatchBytes}
 }
 
 // Name names the package in the errors of Config.Batch.
@@ -80,7 +80,7 @@ const (
 // Write sends one PutRecordBatch call and maps its answer, record by record,
 // to an Outcome: a record answered ServiceUnavailableException is throttled
 // and retried, one answered InternalFailure is retried, one with another
-// code fails with a *RecordError. An error of the whole call is classified
+// code fails with a *EntryError. An error of the whole call is classified
 // by classify.
 func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Outcome, error) {
 	in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(w.stream), Records: records}
@@ -99,7 +99,7 @@ func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Ou
 		if r.ErrorCode == nil {
 			continue
 		}
-		e := batch.ItemError{Index: i, Err: &RecordError{Code: *r.ErrorCode, Message: aws.ToString(r.ErrorMessage)}}
+		e := batch.ItemError{Index: i, Err: &EntryError{Code: *r.ErrorCode, Message: aws.ToString(r.ErrorMessage)}}
 		switch *r.ErrorCode {
 		case codeUnavailable:
 			o.Throttled = true
