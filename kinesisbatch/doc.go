@@ -16,6 +16,11 @@
 // that cannot be written comes back, with the service's error code and
 // message, in a *batch.FailedError from Flush or Close, or from PutWait.
 //
+// With Config.Aggregate, small records are packed into aggregated records
+// in the Kinesis Producer Library's format, shard by shard, so that each
+// still lands on the shard its own key maps to and still has its own
+// outcome; Deaggregate unpacks them for consumers.
+//
 // docs/kinesis.md in the repository is the guide: limits, partition keys,
 // ordering and what it costs, retries, and what comes back.
 package kinesisbatch

@@ -101,6 +101,25 @@ type Config struct {
 	// MaxRequestBytes bounds the sum of the record sizes in one PutRecords
 	// call. 0: DefaultMaxRequestBytes (5 MiB); at most MaxBytes (10 MiB).
 	MaxRequestBytes int
+	// Aggregate packs the records of each call, shard by shard, into
+	// aggregated records in the format of the Kinesis Producer Library,
+	// which Deaggregate, the Kinesis Client Library and Lambda's
+	// deaggregation libraries unpack: many small records then count as one
+	// against a shard's 1,000 records/s. Each record still lands on the
+	// shard its own partition (or explicit hash) key maps to, and still has
+	// its own outcome. The client must also implement ShardLister. With
+	// Aggregate, Batch.MaxBatchItems counts the records of a call before
+	// they are packed: 0 means DefaultAggregatedBatchItems, at most
+	// MaxAggregatedBatchItems. See docs/kinesis.md.
+	Aggregate bool
+	// MaxAggregatedRecords caps the records packed into one aggregated
+	// record. 0: DefaultMaxAggregatedRecords. Only with Aggregate.
+	MaxAggregatedRecords int
+	// MaxAggregatedBytes caps the size of an aggregated record (its data
+	// plus its partition key); a record too large to share one goes on its
+	// own. 0: DefaultMaxAggregatedBytes (50 KiB); at most MaxRecordBytes.
+	// Only with Aggregate.
+	MaxAggregatedBytes int
 }
 
 // Errors that callers branch on with errors.Is, besides
@@ -212,7 +231,7 @@ func checkConfig(client Client, cfg *Config) error {
 	if cfg.Ordered {
 		cfg.Batch.Duplicates = batch.KeepDuplicates
 	}
-	return nil
+	return checkAggregate(client, cfg)
 }
 
 // checkStream checks a stream name (1 to 128 of a-z A-Z 0-9 _ . -) or a

@@ -30,10 +30,11 @@ type writer[T any] struct {
 	arn     bool
 	ordered bool
 	limits  batch.Limits
+	agg     *aggregator // with Config.Aggregate, else nil
 }
 
 func newWriter[T any](client Client, cfg Config) *writer[T] {
-	return &writer[T]{
+	w := &writer[T]{
 		client:  client,
 		stream:  cfg.Stream,
 		arn:     strings.HasPrefix(cfg.Stream, "arn:"),
@@ -45,6 +46,10 @@ func newWriter[T any](client Client, cfg Config) *writer[T] {
 			InOrder:       false, // PutRecords does not keep order within a call
 		},
 	}
+	if cfg.Aggregate {
+		w.agg, w.limits = newAggregator(client, cfg)
+	}
+	return w
 }
 
 // Encode makes item's record and checks it.
@@ -185,6 +190,33 @@ const (
 // code fails with a *RecordError. An error of the whole call is classified
 // by errorScope.
 func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequestEntry) (batch.Outcome, error) {
+	if w.agg != nil {
+		return writeAggregated(ctx, w, entries)
+	}
+	out, err := w.put(ctx, entries)
+	if err != nil {
+		return batch.Outcome{}, err
+	}
+	var o batch.Outcome
+	for i, res := range out.Records {
+		code := aws.ToString(res.ErrorCode)
+		if code == "" {
+			continue
+		}
+		e, retry, throttled := recordAnswer(code, aws.ToString(res.ErrorMessage))
+		o.Throttled = o.Throttled || throttled
+		if retry {
+			o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: e})
+		} else {
+			o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
+		}
+	}
+	return o, nil
+}
+
+// put sends entries in one PutRecords call and returns its answer, with a
+// result per entry, or the call's error classified for the core.
+func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEntry) (*kinesis.PutRecordsOutput, error) {
 	in := &kinesis.PutRecordsInput{Records: entries}
 	if w.arn {
 		in.StreamARN = aws.String(w.stream)
@@ -194,39 +226,41 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequest
 	var probe sendProbe
 	out, err := w.client.PutRecords(ctx, in, probe.option, noThrottleRetries)
 	if err != nil {
-		switch errorScope(err, &probe) {
-		case scopeItems:
-			return batch.Outcome{}, batch.Permanent(err)
-		case scopeRequest:
-			return batch.Outcome{}, batch.PermanentForAll(err)
-		case scopeThrottle:
-			return batch.Outcome{}, batch.Throttle(err)
-		}
-		return batch.Outcome{}, err
+		return nil, classifyCall(err, &probe)
 	}
 	if len(out.Records) != len(entries) {
 		// Which records went in is unknown: sending all again may
 		// duplicate some, losing none.
-		return batch.Outcome{}, batch.MaybeWritten(fmt.Errorf("kinesisbatch: PutRecords answered %d results for %d records", len(out.Records), len(entries)))
+		return nil, batch.MaybeWritten(fmt.Errorf("kinesisbatch: PutRecords answered %d results for %d records", len(out.Records), len(entries)))
 	}
-	var o batch.Outcome
-	for i, res := range out.Records {
-		code := aws.ToString(res.ErrorCode)
-		if code == "" {
-			continue
-		}
-		e := &RecordError{Code: code, Message: aws.ToString(res.ErrorMessage)}
-		switch code {
-		case codeThroughputExceeded, "KMSThrottlingException":
-			o.Throttled = true
-			fallthrough
-		case codeInternalFailure, "InternalFailureException", "ServiceUnavailable":
-			o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: e})
-		default:
-			o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
-		}
+	return out, nil
+}
+
+// classifyCall wraps the error of a call for the core, as errorScope
+// classifies it.
+func classifyCall(err error, probe *sendProbe) error {
+	switch errorScope(err, probe) {
+	case scopeItems:
+		return batch.Permanent(err)
+	case scopeRequest:
+		return batch.PermanentForAll(err)
+	case scopeThrottle:
+		return batch.Throttle(err)
 	}
-	return o, nil
+	return err
+}
+
+// recordAnswer reads a record's error code: its error, whether it is to be
+// sent again, and whether that is a throttle.
+func recordAnswer(code, message string) (e *RecordError, retry, throttled bool) {
+	e = &RecordError{Code: code, Message: message}
+	switch code {
+	case codeThroughputExceeded, "KMSThrottlingException":
+		return e, true, true
+	case codeInternalFailure, "InternalFailureException", "ServiceUnavailable":
+		return e, true, false
+	}
+	return e, false, false
 }
 
 // sendProbe tells an error that the client raised before the call was
