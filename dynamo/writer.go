@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/internal/ddbsize"
-	"github.com/batchutils/batchutils/internal/sdkretry"
 )
 
 // writer is the batch.Backend of a Dispatcher: it makes write requests of
@@ -433,17 +433,18 @@ func (w *writer[T]) Limits() batch.Limits { return w.limits }
 func (w *writer[T]) Name() string { return "dynamo" }
 
 // Write sends one BatchWriteItem call and returns the requests that
-// DynamoDB left unprocessed. Errors are classified by classify: those that
-// no retry fixes (a validation error, an unknown table, denied access, a
-// client that fails before it sends anything) are marked batch.Permanent or
-// batch.PermanentForAll, throttling batch.Throttle.
+// DynamoDB left unprocessed. The call's error is classified by
+// internal/awscall: those that no retry fixes (a validation error, an
+// unknown table, denied access, a client that fails before it sends
+// anything) are marked batch.Permanent or batch.PermanentForAll, throttling
+// batch.Throttle, a call sent without an answer batch.MaybeWritten.
 func (w *writer[T]) Write(ctx context.Context, wrs []types.WriteRequest) (batch.Outcome, error) {
-	probe := &sendProbe{}
+	call := awscall.DynamoDB.NewCall()
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
-	}, probe.option, noThrottleRetries)
+	}, func(o *dynamodb.Options) { awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions) })
 	if err != nil {
-		return batch.Outcome{}, classify(ctx, err, probe)
+		return batch.Outcome{}, call.Classify(ctx, err)
 	}
 	left := out.UnprocessedItems[w.cfg.Table]
 	if len(left) == 0 {
@@ -496,13 +497,6 @@ func sortKeyOf(av map[string]types.AttributeValue, name string) types.AttributeV
 		return nil
 	}
 	return av[name]
-}
-
-// noThrottleRetries is a functional option of BatchWriteItem: the SDK does
-// not retry a throttled call, so that the dispatcher sees it at once and
-// slows every writer down (see internal/sdkretry).
-func noThrottleRetries(o *dynamodb.Options) {
-	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }
 
 // MetricLabels names the backend and the table in the metrics.

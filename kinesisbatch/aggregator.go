@@ -113,7 +113,7 @@ func writeAggregated[T any](ctx context.Context, w *writer[T], entries []types.P
 	a := w.agg
 	table, err := a.shards.get(ctx)
 	if err != nil {
-		return batch.Outcome{}, classifyCall(err, &sendProbe{})
+		return batch.Outcome{}, err // classified by list
 	}
 	p := a.pack(table, entries)
 	o := batch.Outcome{Retry: p.left}

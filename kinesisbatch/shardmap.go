@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // ShardLister is the part of *kinesis.Client that Config.Aggregate needs
@@ -166,9 +168,12 @@ func (m *shardMap) list(ctx context.Context) (*shardTable, error) {
 	}
 	var shards []shardRange
 	for {
-		out, err := m.lister.ListShards(ctx, in)
+		call := awscall.Kinesis.NewCall()
+		out, err := m.lister.ListShards(ctx, in, func(o *kinesis.Options) {
+			awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+		})
 		if err != nil {
-			return nil, fmt.Errorf("kinesisbatch: ListShards: %w", err)
+			return nil, call.Classify(ctx, fmt.Errorf("kinesisbatch: ListShards: %w", err))
 		}
 		for _, s := range out.Shards {
 			if s.SequenceNumberRange != nil && s.SequenceNumberRange.EndingSequenceNumber != nil {

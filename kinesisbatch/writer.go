@@ -2,24 +2,17 @@ package kinesisbatch
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/batchutils/batchutils/batch"
-	"github.com/batchutils/batchutils/internal/sdkretry"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // writer is the batch.Backend of a Dispatcher: it makes records of the
@@ -88,32 +81,27 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PutRecordsRequestEntry], e
 }
 
 // encode returns an item's data, partition key ("" for a random one) and
-// explicit hash key.
+// explicit hash key: a Record's own, else the data awscall.Payload makes of
+// the item (a []byte or string as it is, anything else as JSON; a nil
+// pointer is refused) and the key its PartitionKeyer gives.
 func encode[T any](item T) (data []byte, pk, hk string, err error) {
-	switch v := any(item).(type) {
+	v := any(item) // boxed once
+	switch r := v.(type) {
 	case Record:
-		return v.Data, v.PartitionKey, v.ExplicitHashKey, nil
+		return r.Data, r.PartitionKey, r.ExplicitHashKey, nil
 	case *Record:
-		if v == nil {
+		if r == nil {
 			return nil, "", "", fmt.Errorf("%w: nil *Record", ErrInvalidRecord)
 		}
-		return v.Data, v.PartitionKey, v.ExplicitHashKey, nil
-	case []byte:
-		return v, "", "", nil
-	case string:
-		return []byte(v), "", "", nil
+		return r.Data, r.PartitionKey, r.ExplicitHashKey, nil
 	}
-	v := any(item)
-	if rv := reflect.ValueOf(v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return nil, "", "", fmt.Errorf("%w: a nil %T", ErrInvalidRecord, v)
+	if data, err = awscall.Payload[[]byte](v); err != nil {
+		return nil, "", "", fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
 	if k, ok := v.(PartitionKeyer); ok {
 		if pk = k.KinesisPartitionKey(); pk == "" {
 			return nil, "", "", fmt.Errorf("%w: %T.KinesisPartitionKey returned \"\"", ErrInvalidPartitionKey, v)
 		}
-	}
-	if data, err = json.Marshal(v); err != nil {
-		return nil, "", "", fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
 	return data, pk, "", nil
 }
@@ -178,17 +166,15 @@ func checkExplicitHashKey(hk string) error {
 // order within a call.
 func (w *writer[T]) Limits() batch.Limits { return w.limits }
 
-// Per-record error codes of PutRecords.
-const (
-	codeThroughputExceeded = "ProvisionedThroughputExceededException"
-	codeInternalFailure    = "InternalFailure"
-)
+// codeInternalFailure is the code of a record that failed inside Kinesis:
+// it is retried, and is not a throttle.
+const codeInternalFailure = "InternalFailure"
 
 // Write sends one PutRecords call and maps its answer, record by record, to
-// an Outcome: a record with ProvisionedThroughputExceededException or
-// InternalFailure is retried (the first is a throttle), one with another
-// code fails with a *RecordError. An error of the whole call is classified
-// by errorScope.
+// an Outcome: a throttled record (ProvisionedThroughputExceededException) or
+// one that failed inside Kinesis (InternalFailure) is retried, one with
+// another code fails with a *RecordError. An error of the whole call is
+// classified by internal/awscall.
 func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequestEntry) (batch.Outcome, error) {
 	if w.agg != nil {
 		return writeAggregated(ctx, w, entries)
@@ -223,10 +209,12 @@ func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEn
 	} else {
 		in.StreamName = aws.String(w.stream)
 	}
-	var probe sendProbe
-	out, err := w.client.PutRecords(ctx, in, probe.option, noThrottleRetries)
+	call := awscall.Kinesis.NewCall()
+	out, err := w.client.PutRecords(ctx, in, func(o *kinesis.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+	})
 	if err != nil {
-		return nil, classifyCall(err, &probe)
+		return nil, call.Classify(ctx, err)
 	}
 	if len(out.Records) != len(entries) {
 		// Which records went in is unknown: sending all again may
@@ -236,117 +224,17 @@ func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEn
 	return out, nil
 }
 
-// classifyCall wraps the error of a call for the core, as errorScope
-// classifies it.
-func classifyCall(err error, probe *sendProbe) error {
-	switch errorScope(err, probe) {
-	case scopeItems:
-		return batch.Permanent(err)
-	case scopeRequest:
-		return batch.PermanentForAll(err)
-	case scopeThrottle:
-		return batch.Throttle(err)
-	}
-	return err
-}
-
 // recordAnswer reads a record's error code: its error, whether it is to be
 // sent again, and whether that is a throttle.
 func recordAnswer(code, message string) (e *RecordError, retry, throttled bool) {
 	e = &RecordError{Code: code, Message: message}
-	switch code {
-	case codeThroughputExceeded, "KMSThrottlingException":
+	switch {
+	case awscall.Kinesis.Throttle(code):
 		return e, true, true
-	case codeInternalFailure, "InternalFailureException", "ServiceUnavailable":
+	case code == codeInternalFailure || code == "InternalFailureException" || code == "ServiceUnavailable":
 		return e, true, false
 	}
 	return e, false, false
-}
-
-// sendProbe tells an error that the client raised before the call was
-// signed (no credentials, a signing error, an endpoint it cannot resolve)
-// from one on the wire or from the service. Its option adds a step after
-// signing to the call's middleware stack; a Client that ignores options (a
-// test double) leaves applied false, and its errors are classified by their
-// own types.
-type sendProbe struct {
-	applied bool // the option was applied to the call
-	signed  bool // an attempt got past signing
-}
-
-func (p *sendProbe) option(o *kinesis.Options) {
-	p.applied = true
-	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-		mark := middleware.FinalizeMiddlewareFunc("kinesisbatch.Signed", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			p.signed = true
-			return next.HandleFinalize(ctx, in)
-		})
-		if err := s.Finalize.Insert(mark, "Signing", middleware.After); err != nil {
-			return s.Finalize.Add(mark, middleware.After)
-		}
-		return nil
-	})
-}
-
-// What an error says of a call, for retrying it.
-const (
-	scopeRetry    = iota // worth another try: 5xx, network, a garbled answer
-	scopeThrottle        // worth another try, more slowly: the stream or account is over its limits
-	scopeItems           // refused for what some record holds: no retry, but the others may pass
-	scopeRequest         // refused whatever the records: no retry, no split
-)
-
-// errorScope classifies an error returned by PutRecords. Codes are those of
-// the Kinesis API reference (PutRecords' errors, and the common errors of
-// every AWS API).
-func errorScope(err error, probe *sendProbe) int {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return scopeRetry // the core stops when its own context ends
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "ProvisionedThroughputExceededException", "ThrottlingException", "KMSThrottlingException",
-			"LimitExceededException", "RequestLimitExceeded", "TooManyRequestsException":
-			return scopeThrottle
-		case "InvalidArgumentException", "ValidationException", "SerializationException":
-			return scopeItems
-		case "ResourceNotFoundException", "AccessDeniedException",
-			"KMSDisabledException", "KMSNotFoundException", "KMSAccessDeniedException",
-			"KMSInvalidStateException", "KMSOptInRequired",
-			"UnrecognizedClientException", "InvalidSignatureException", "MissingAuthenticationTokenException",
-			"IncompleteSignature", "IncompleteSignatureException", "ExpiredTokenException",
-			"InvalidClientTokenId", "UnknownOperationException":
-			return scopeRequest
-		}
-		return scopeRetry
-	}
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		if re.HTTPStatusCode() == 413 {
-			return scopeItems // the body is too large for the server
-		}
-		return scopeRetry
-	}
-	var se *smithyhttp.RequestSendError
-	if errors.As(err, &se) {
-		return scopeRetry // the network
-	}
-	var inv smithy.InvalidParamsError
-	if errors.As(err, &inv) {
-		return scopeItems
-	}
-	if probe.applied && !probe.signed {
-		return scopeRequest // raised in the client before sending: credentials, signing, endpoint
-	}
-	return scopeRetry
-}
-
-// noThrottleRetries is a functional option of PutRecords: the SDK does not
-// retry a throttled call, so that the dispatcher sees it at once and slows
-// every writer down (see internal/sdkretry).
-func noThrottleRetries(o *kinesis.Options) {
-	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
 }
 
 // Name names the package in the errors of Config.Batch.

@@ -1,8 +1,6 @@
 package sqsbatch
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // Encode makes item's message, all but the Id that Write sets, and checks
@@ -42,8 +41,9 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.SendMessageBatchRequestEnt
 }
 
 // toMessage converts an item to the Message it stands for: a Message as it
-// is, a string or []byte as the body, anything else as a JSON body with the
-// ids and attributes its methods give.
+// is, else the body awscall.Payload makes of it (a string or []byte as it
+// is, anything else as JSON; a nil pointer is refused), with the ids and
+// attributes its methods give.
 func toMessage[T any](item T) (Message, error) {
 	v := any(item) // boxed once
 	switch x := v.(type) {
@@ -54,18 +54,12 @@ func toMessage[T any](item T) (Message, error) {
 			return Message{}, fmt.Errorf("%w: nil *Message", ErrInvalidMessage)
 		}
 		return *x, nil
-	case string:
-		return Message{Body: x}, nil
-	case []byte:
-		return Message{Body: string(x)}, nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return Message{}, fmt.Errorf("%w: %T cannot be encoded to JSON: %w", ErrInvalidMessage, item, err)
+	body, err := awscall.Payload[string](v)
+	if err != nil {
+		return Message{}, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
-	msg := Message{Body: string(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}))}
+	msg := Message{Body: body}
 	if g, ok := v.(GroupIDer); ok {
 		msg.GroupID = g.MessageGroupID()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -372,5 +373,49 @@ func TestIntegrationAttributeDataTypes(t *testing.T) {
 	sortByBody := cmpopts.SortSlices(func(a, b received) bool { return a.Body < b.Body })
 	if diff := cmp.Diff(want, got, ignoreAttrInternals, sortByBody); diff != "" {
 		t.Errorf("received mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestIntegrationContentBasedDeduplicationMissing sends to a FIFO queue
+// without content-based deduplication with a Config that says it has it:
+// every message fails alike, and the dispatcher learns it from one call per
+// batch, without splitting or retrying.
+func TestIntegrationContentBasedDeduplicationMissing(t *testing.T) {
+	endpoint := testutil.SQSEndpoint(t)
+	client := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
+	url := testutil.CreateQueue(t, client, testutil.QueueOptions{FIFO: true})
+	d, err := sqsbatch.New[sqsbatch.Message](client, sqsbatch.Config{QueueURL: url, ContentBasedDeduplication: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := d.Send(t.Context(), sqsbatch.Message{Body: strconv.Itoa(i), GroupID: strconv.Itoa(i % 3)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = d.Close(t.Context())
+	var fe *batch.FailedError[sqsbatch.Message]
+	if !errors.As(err, &fe) || len(fe.Failures) != 20 {
+		t.Fatalf("Close: %v, want 20 failures", err)
+	}
+	for _, f := range fe.Failures {
+		var ae smithy.APIError
+		var ee *sqsbatch.EntryError
+		switch {
+		case errors.As(f.Err, &ee):
+			if ee.Code != "InvalidParameterValue" || !ee.SenderFault {
+				t.Errorf("message %q: %v, want InvalidParameterValue", f.Item.Body, f.Err)
+			}
+		case errors.As(f.Err, &ae):
+			if ae.ErrorCode() != "InvalidParameterValue" {
+				t.Errorf("message %q: %v, want InvalidParameterValue", f.Item.Body, f.Err)
+			}
+		default:
+			t.Errorf("message %q: %v, want SQS's refusal", f.Item.Body, f.Err)
+		}
+	}
+	want := batch.Stats{Submitted: 20, Failed: 20, Batches: 2}
+	if diff := cmp.Diff(want, d.Stats()); diff != "" {
+		t.Errorf("Stats mismatch (-want +got): neither split nor retried:\n%s", diff)
 	}
 }

@@ -129,9 +129,9 @@ type Config struct {
 // the detail, for a message that SQS would refuse.
 var (
 	// ErrInvalidMessage is returned for a message whose body is empty,
-	// cannot be encoded, or holds a character SQS does not allow (as a
-	// *CharacterError), or whose Delay is out of range or set on a FIFO
-	// queue.
+	// cannot be encoded (a nil pointer, or a value encoding/json refuses),
+	// or holds a character SQS does not allow (as a *CharacterError), or
+	// whose Delay is out of range or set on a FIFO queue.
 	ErrInvalidMessage = errors.New("sqsbatch: invalid message")
 	// ErrInvalidAttribute is returned for a message attribute with a bad
 	// name, data type or value (a Number out of range as a *NumberError),

@@ -2,28 +2,16 @@ package sqsbatch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
-	"github.com/batchutils/batchutils/internal/sdkretry"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
-
-// noThrottleRetries is a functional option of SendMessageBatch: the SDK does
-// not retry a throttled call, so that the dispatcher sees it at once and
-// slows every writer down (see internal/sdkretry).
-func noThrottleRetries(o *sqs.Options) {
-	o.Retryer = sdkretry.WithoutThrottleRetries(o.Retryer)
-}
 
 // writer is the batch.Backend of a Dispatcher: it makes messages of the
 // caller's items and sends them with SendMessageBatch.
@@ -67,20 +55,13 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 	for i := range entries {
 		entries[i].Id = &entryIDs[i] // entries is the call's own copy
 	}
+	call := awscall.SQS.NewCall()
 	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
 		QueueUrl: &w.queueURL,
 		Entries:  entries,
-	}, noThrottleRetries)
+	}, func(o *sqs.Options) { awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions) })
 	if err != nil {
-		switch errorScope(err) {
-		case scopeItems:
-			return batch.Outcome{}, batch.Permanent(err)
-		case scopeRequest:
-			return batch.Outcome{}, batch.PermanentForAll(err)
-		case scopeThrottle:
-			return batch.Outcome{}, batch.Throttle(err)
-		}
-		return batch.Outcome{}, err
+		return batch.Outcome{}, call.Classify(ctx, err)
 	}
 	return w.outcome(entries, out)
 }
@@ -125,7 +106,7 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 		}
 		code := aws.ToString(f.Code)
 		switch {
-		case throttleCode(code):
+		case awscall.SQS.Throttle(code):
 			state[i] = entryRetry
 			o.Throttled = true
 		case f.SenderFault:
@@ -162,80 +143,6 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 	}
 	o.Failed = failed
 	return o, nil
-}
-
-// throttleCode reports whether an error code says SQS or KMS pushed back.
-func throttleCode(code string) bool {
-	switch code {
-	case "ThrottlingException", "Throttling", "RequestThrottled", "AWS.SimpleQueueService.RequestThrottled",
-		"KmsThrottled", "KMS.ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "SlowDown":
-		return true
-	}
-	return false
-}
-
-// What an error says of a call, for retrying it.
-const (
-	scopeRetry    = iota // worth another try: 5xx, network, decoding
-	scopeThrottle        // worth another try, more slowly: SQS or KMS pushed back
-	scopeItems           // refused for what some entry holds: no retry, but the others may pass
-	scopeRequest         // refused whatever the entries: no retry, no split
-)
-
-// errorScope classifies an error returned by SendMessageBatch. The codes
-// are matched both as the JSON protocol names them (QueueDoesNotExist) and
-// as the query protocol did (AWS.SimpleQueueService.NonExistentQueue),
-// which SQS still sends in its query-compatible header.
-func errorScope(err error) int {
-	var se *v4.SigningError
-	if errors.As(err, &se) {
-		return scopeRequest // no credentials, or they cannot sign
-	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		if clientSideAuthError(err) {
-			return scopeRequest
-		}
-		return scopeRetry
-	}
-	code := ae.ErrorCode()
-	switch {
-	case throttleCode(code):
-		return scopeThrottle
-	}
-	switch code {
-	case "BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong",
-		"TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
-		"InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId",
-		"BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
-		"InvalidMessageContents", "InvalidParameterValue", "InvalidParameterCombination",
-		"MissingParameter", "ValidationError", "ValidationException", "InvalidAttributeValue",
-		"InvalidAttributeName", "SerializationException":
-		return scopeItems
-	case "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue",
-		"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "UnrecognizedClientException",
-		"MissingAuthenticationToken", "MissingAuthenticationTokenException", "IncompleteSignature",
-		"SignatureDoesNotMatch", "InvalidSignatureException", "ExpiredToken", "ExpiredTokenException",
-		"RequestExpired", "NotAuthorized", "OptInRequired", "InvalidSecurity", "InvalidAddress",
-		"UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "InvalidAction",
-		"KmsAccessDenied", "KmsDisabled", "KmsNotFound", "KmsInvalidState", "KmsInvalidKeyUsage", "KmsOptInRequired",
-		"KMS.AccessDeniedException", "KMS.DisabledException", "KMS.NotFoundException",
-		"KMS.KMSInvalidStateException", "KMS.InvalidKeyUsageException", "KMS.OptInRequired":
-		return scopeRequest
-	}
-	return scopeRetry
-}
-
-// clientSideAuthError reports whether the client failed to get credentials
-// before sending anything (none configured, an expired SSO session, an
-// unreachable metadata service that gave up). The SDK wraps those in plain
-// fmt errors under "get identity:", without a type to match.
-func clientSideAuthError(err error) bool {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return false // an answer came back, or the request was sent
-	}
-	return strings.Contains(err.Error(), "get identity: ")
 }
 
 // MetricLabels names the backend and the queue in the metrics.

@@ -188,57 +188,56 @@ func (e apiError) ErrorCode() string             { return e.code }
 func (e apiError) ErrorMessage() string          { return e.code }
 func (e apiError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
 
-func TestErrorScope(t *testing.T) {
+// TestWriteWrapsCallErrors checks how Write marks the errors of a whole
+// call (internal/awscall classifies them; here, as a Client that is not the
+// SDK's returns them, by their types and codes alone).
+func TestWriteWrapsCallErrors(t *testing.T) {
+	const (
+		retried  = "retry"
+		throttle = "throttle"
+		split    = "split"
+		all      = "all"
+	)
 	tests := []struct {
 		err  error
-		want int
+		want string
 	}{
-		{&types.RequestThrottled{}, scopeThrottle},
-		{apiError{"ThrottlingException"}, scopeThrottle},
-		{&types.KmsThrottled{}, scopeThrottle},
-		{&types.QueueDoesNotExist{}, scopeRequest},
-		{&types.QueueDoesNotExist{ErrorCodeOverride: aws.String("AWS.SimpleQueueService.NonExistentQueue")}, scopeRequest},
-		{apiError{"AccessDenied"}, scopeRequest},
-		{apiError{"InvalidClientTokenId"}, scopeRequest},
-		{&types.KmsAccessDenied{}, scopeRequest},
-		{&v4.SigningError{Err: errors.New("failed to retrieve credentials")}, scopeRequest},
-		{&smithy.OperationError{ServiceID: "SQS", OperationName: "SendMessageBatch", Err: fmt.Errorf("get identity: %w", errors.New("no EC2 IMDS role found"))}, scopeRequest},
-		{&types.BatchRequestTooLong{}, scopeItems},
-		{&types.InvalidMessageContents{}, scopeItems},
-		{&types.TooManyEntriesInBatchRequest{}, scopeItems},
-		{apiError{"InvalidParameterValue"}, scopeItems},
-		{apiError{"InternalError"}, scopeRetry},
-		{apiError{"ServiceUnavailable"}, scopeRetry},
-		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, scopeRetry},
-		{context.DeadlineExceeded, scopeRetry},
-	}
-	for _, tc := range tests {
-		if got := errorScope(tc.err); got != tc.want {
-			t.Errorf("errorScope(%T %v) = %d, want %d", tc.err, tc.err, got, tc.want)
-		}
-	}
-}
-
-func TestWriteWrapsCallErrors(t *testing.T) {
-	tests := []struct {
-		err       error
-		permanent bool
-		all       bool
-		throttle  bool
-	}{
-		{&types.QueueDoesNotExist{}, true, true, false},
-		{&types.BatchRequestTooLong{}, true, false, false},
-		{&types.RequestThrottled{}, false, false, true},
-		{apiError{"InternalError"}, false, false, false},
+		{&types.RequestThrottled{}, throttle},
+		{apiError{"ThrottlingException"}, throttle},
+		{&types.KmsThrottled{}, throttle},
+		{&types.QueueDoesNotExist{}, all},
+		{&types.QueueDoesNotExist{ErrorCodeOverride: aws.String("AWS.SimpleQueueService.NonExistentQueue")}, all},
+		{apiError{"AccessDenied"}, all},
+		{apiError{"InvalidClientTokenId"}, all},
+		{&types.KmsAccessDenied{}, all},
+		{&v4.SigningError{Err: errors.New("failed to retrieve credentials")}, all},
+		// SQS refuses one entry in its result; a refusal of the whole
+		// call with an entry's code is every entry's alike.
+		{apiError{"InvalidParameterValue"}, all},
+		{apiError{"MissingParameter"}, all},
+		{&types.BatchRequestTooLong{}, split},
+		{&types.InvalidMessageContents{}, split},
+		{&types.TooManyEntriesInBatchRequest{}, split},
+		{apiError{"InternalError"}, retried},
+		{apiError{"ServiceUnavailable"}, retried},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, retried},
+		{context.DeadlineExceeded, retried},
 	}
 	for _, tc := range tests {
 		w := &writer[Message]{client: &answerClient{err: tc.err}, queueURL: "http://127.0.0.1:1/1/q", maxBytes: MaxMessageBytes}
 		_, err := w.Write(t.Context(), msgs(t, w, "", ""))
+		got := retried
 		var pe *batch.PermanentError
-		gotAll := errors.As(err, &pe) && pe.All
-		got := [3]bool{batch.IsPermanent(err), gotAll, batch.IsThrottle(err)}
-		if diff := cmp.Diff([3]bool{tc.permanent, tc.all, tc.throttle}, got); diff != "" {
-			t.Errorf("Write(%T): permanent, all, throttle mismatch (-want +got):\n%s", tc.err, diff)
+		switch {
+		case errors.As(err, &pe) && pe.All:
+			got = all
+		case errors.As(err, &pe):
+			got = split
+		case batch.IsThrottle(err):
+			got = throttle
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Write(%T %v) mismatch (-want +got):\n%s", tc.err, tc.err, diff)
 		}
 		if !errors.Is(err, tc.err) {
 			t.Errorf("Write(%T): %v does not wrap the call's error", tc.err, err)
