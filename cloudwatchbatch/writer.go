@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // writer is the batch.Backend of a Dispatcher: it checks and measures each
@@ -60,12 +61,15 @@ func (w *writer) Encode(m types.MetricDatum) (batch.Entry[types.MetricDatum], er
 }
 
 // Write sends one PutMetricData call. CloudWatch takes or refuses a call as
-// a whole: a refusal for what some datum holds is batch.Permanent, and the
-// core splits the batch to isolate that datum (see classify).
+// a whole: internal/awscall classifies its error, and a refusal for what some
+// datum holds (batch.Permanent) makes the core split the batch to isolate it.
 func (w *writer) Write(ctx context.Context, data []types.MetricDatum) (batch.Outcome, error) {
 	in := &cloudwatch.PutMetricDataInput{Namespace: aws.String(w.namespace), MetricData: data}
-	_, err := w.client.PutMetricData(ctx, in, noThrottleRetries)
-	return batch.Outcome{}, classify(ctx, err)
+	call := awscall.CloudWatch.NewCall()
+	_, err := w.client.PutMetricData(ctx, in, func(o *cloudwatch.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+	})
+	return batch.Outcome{}, call.Classify(ctx, err)
 }
 
 // check returns why CloudWatch would refuse m, or nil.

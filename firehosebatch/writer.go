@@ -1,17 +1,15 @@
 package firehosebatch
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // writer is the batch.Backend of a Dispatcher: it makes records of the
@@ -36,7 +34,10 @@ func (w *writer[T]) MetricLabels() (backend, target string) { return "firehose",
 // Encode makes item's record and measures it as Firehose does: its data's
 // bytes.
 func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
-	data, err := payload(item)
+	data, err := awscall.Payload[[]byte](any(item))
+	if data == nil {
+		data = []byte{} // the SDK refuses a nil Data
+	}
 	if err != nil {
 		return batch.Entry[types.Record]{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
@@ -45,30 +46,6 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
 			batch.ErrItemTooLarge, len(data), MaxRecordBytes)
 	}
 	return batch.Entry[types.Record]{Value: types.Record{Data: data}, Size: len(data)}, nil
-}
-
-// payload returns the data an item stands for: a []byte or a string as it
-// is, anything else as its JSON, without HTML escapes or a trailing newline.
-func payload(v any) ([]byte, error) {
-	switch x := v.(type) {
-	case []byte:
-		if x == nil {
-			return []byte{}, nil // the SDK refuses a nil Data
-		}
-		return x, nil
-	case string:
-		return []byte(x), nil
-	}
-	if rv := reflect.ValueOf(v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return nil, fmt.Errorf("a nil %T", v)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
 // Per-record error codes of PutRecordBatch that are worth another try.
@@ -80,13 +57,16 @@ const (
 // Write sends one PutRecordBatch call and maps its answer, record by record,
 // to an Outcome: a record answered ServiceUnavailableException is throttled
 // and retried, one answered InternalFailure is retried, one with another
-// code fails with a *EntryError. An error of the whole call is classified
-// by classify.
+// code fails with an *EntryError. An error of the whole call is classified
+// by internal/awscall.
 func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Outcome, error) {
 	in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(w.stream), Records: records}
-	out, err := w.client.PutRecordBatch(ctx, in, noThrottleRetries)
+	call := awscall.Firehose.NewCall()
+	out, err := w.client.PutRecordBatch(ctx, in, func(o *firehose.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+	})
 	if err != nil {
-		return batch.Outcome{}, classify(ctx, err)
+		return batch.Outcome{}, call.Classify(ctx, err)
 	}
 	if len(out.RequestResponses) != len(records) {
 		// Which records went in is unknown: sending all again may
@@ -100,11 +80,11 @@ func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Ou
 			continue
 		}
 		e := batch.ItemError{Index: i, Err: &EntryError{Code: *r.ErrorCode, Message: aws.ToString(r.ErrorMessage)}}
-		switch *r.ErrorCode {
-		case codeUnavailable:
+		switch code := *r.ErrorCode; {
+		case awscall.Firehose.Throttle(code):
 			o.Throttled = true
 			o.Retried = append(o.Retried, e)
-		case codeInternalFailure:
+		case code == codeInternalFailure:
 			o.Retried = append(o.Retried, e)
 		default:
 			o.Failed = append(o.Failed, e)
