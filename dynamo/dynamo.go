@@ -29,8 +29,8 @@ const (
 	// MaxItemBytes is the largest item accepted, by DynamoDB's own size
 	// rules (attribute names plus values).
 	MaxItemBytes = ddbsize.MaxItemSize
-	// MaxRequestBytes bounds the JSON body of one BatchWriteItem call.
-	MaxRequestBytes = 16_000_000
+	// MaxBatchBytes bounds the JSON body of one BatchWriteItem call.
+	MaxBatchBytes = 16_000_000
 	// MaxPartitionKeyBytes and MaxSortKeyBytes are the longest key values.
 	MaxPartitionKeyBytes = 2048
 	MaxSortKeyBytes      = 1024
@@ -143,7 +143,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	})
 	w.limits = batch.Limits{
 		MaxItems:      MaxBatchItems,
-		MaxBatchBytes: MaxRequestBytes - envelopeBytes(cfg.Table),
+		MaxBatchBytes: MaxBatchBytes - envelopeBytes(cfg.Table),
 	}
 	f, err := batch.NewFront(w, cfg.Batch)
 	if err != nil {

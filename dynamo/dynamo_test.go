@@ -300,8 +300,8 @@ func TestRequestBodyStaysUnder16MB(t *testing.T) {
 		t.Fatalf("%d items written, want 25", n)
 	}
 	for i, n := range bodies {
-		if n*6 > dynamo.MaxRequestBytes {
-			t.Errorf("call %d: %d escaped bytes of data, over %d", i, n*6, dynamo.MaxRequestBytes)
+		if n*6 > dynamo.MaxBatchBytes {
+			t.Errorf("call %d: %d escaped bytes of data, over %d", i, n*6, dynamo.MaxBatchBytes)
 		}
 	}
 	if len(bodies) < 4 {

@@ -425,7 +425,7 @@ func checkSet[E any](set []E, key func(E) string) error {
 }
 
 // Limits returns BatchWriteItem's limits: 25 requests, and a body under
-// MaxRequestBytes. The 400,000-byte item limit is checked by prepare, by
+// MaxBatchBytes. The 400,000-byte item limit is checked by prepare, by
 // DynamoDB's size rules; the core checks the bytes of the request body.
 func (w *writer[T]) Limits() batch.Limits { return w.limits }
 

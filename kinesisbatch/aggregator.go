@@ -242,7 +242,7 @@ func (p *plan) close(a *aggregator, o *openAgg, s int) {
 
 // fits reports whether a record of size bytes fits in the call.
 func (p *plan) fits(a *aggregator, size int) bool {
-	return len(p.entries) < MaxBatchRecords && p.bytes+size <= a.maxCall
+	return len(p.entries) < MaxBatchItems && p.bytes+size <= a.maxCall
 }
 
 // add adds a Kinesis record for the user records members, or leaves them

@@ -60,7 +60,7 @@ func TestPack(t *testing.T) {
 				seen[i]++
 			}
 			total := 0
-			if len(p.entries) > MaxBatchRecords {
+			if len(p.entries) > MaxBatchItems {
 				t.Errorf("%d Kinesis records in a call", len(p.entries))
 			}
 			for j, e := range p.entries {

@@ -223,10 +223,10 @@ func TestAggregateResultPerUserRecord(t *testing.T) {
 	}
 	wg.Wait()
 	for i, err := range errs {
-		var re *kinesisbatch.RecordError
+		var re *kinesisbatch.EntryError
 		if bound(userRecord(i, i, 10)) == c.shard {
 			if !errors.As(err, &re) || re.Code != "KMSAccessDeniedException" {
-				t.Errorf("PutWait %d: %v, want a *RecordError KMSAccessDeniedException", i, err)
+				t.Errorf("PutWait %d: %v, want a *EntryError KMSAccessDeniedException", i, err)
 			}
 		} else if err != nil {
 			t.Errorf("PutWait %d: %v", i, err)
@@ -250,9 +250,9 @@ func TestAggregateResultPerUserRecord(t *testing.T) {
 	}
 	var gotFailed []string
 	for _, fl := range fe.Failures {
-		var re *kinesisbatch.RecordError
+		var re *kinesisbatch.EntryError
 		if !errors.As(fl.Err, &re) {
-			t.Errorf("failure %q: %v, want a *RecordError", fl.Item.Data, fl.Err)
+			t.Errorf("failure %q: %v, want a *EntryError", fl.Item.Data, fl.Err)
 		}
 		gotFailed = append(gotFailed, string(fl.Item.Data))
 	}

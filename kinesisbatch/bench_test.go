@@ -39,7 +39,7 @@ func BenchmarkKinesalite(b *testing.B) {
 	client := testutil.NewKinesisClient(b, testutil.KinesisEndpoint(b), testutil.ClientOptions{})
 	stream := testutil.CreateStream(b, client, 4)
 	raw := func(ctx context.Context, b *testing.B) {
-		entries := make([]types.PutRecordsRequestEntry, 0, kinesisbatch.MaxBatchRecords)
+		entries := make([]types.PutRecordsRequestEntry, 0, kinesisbatch.MaxBatchItems)
 		for i := range benchRecords {
 			r := benchRecord(i)
 			entries = append(entries, types.PutRecordsRequestEntry{Data: r.Data, PartitionKey: aws.String(r.PartitionKey)})

@@ -96,7 +96,7 @@ func Example_failures() {
 	var failed *batch.FailedError[string]
 	if errors.As(err, &failed) {
 		for _, f := range failed.Failures {
-			var re *kinesisbatch.RecordError
+			var re *kinesisbatch.EntryError
 			if errors.As(f.Err, &re) {
 				fmt.Printf("%s: %s: %s\n", f.Item, re.Code, re.Message)
 			}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // Client is the part of *kinesis.Client that the dispatcher uses. Any
@@ -54,8 +54,8 @@ type PartitionKeyer interface {
 
 // Kinesis's limits on PutRecords, and the defaults of Config.
 const (
-	// MaxBatchRecords is the most records in one PutRecords call.
-	MaxBatchRecords = 500
+	// MaxBatchItems is the most records in one PutRecords call.
+	MaxBatchItems = 500
 	// MaxPartitionKeyLength is the longest partition key, in UTF-16 code
 	// units (a character outside the Basic Multilingual Plane counts 2).
 	MaxPartitionKeyLength = 256
@@ -140,36 +140,11 @@ var (
 	ErrInvalidExplicitHashKey = errors.New("kinesisbatch: invalid explicit hash key")
 )
 
-// RecordError is the error of a record that PutRecords refused on its own,
+// EntryError is the error of a record that PutRecords refused on its own,
 // or kept refusing until the retry policy gave up: the service's error code
 // (ProvisionedThroughputExceededException, InternalFailure, ...) and
 // message. Match it with errors.As. It implements smithy.APIError.
-type RecordError struct {
-	Code    string
-	Message string
-}
-
-// Error returns the code and the message.
-func (e *RecordError) Error() string {
-	return "kinesisbatch: record refused: " + e.Code + ": " + e.Message
-}
-
-// ErrorCode returns Code.
-func (e *RecordError) ErrorCode() string { return e.Code }
-
-// ErrorMessage returns Message.
-func (e *RecordError) ErrorMessage() string { return e.Message }
-
-// ErrorFault says whose fault the error is: the server's for
-// InternalFailure, else unknown.
-func (e *RecordError) ErrorFault() smithy.ErrorFault {
-	if e.Code == codeInternalFailure {
-		return smithy.FaultServer
-	}
-	return smithy.FaultUnknown
-}
-
-var _ smithy.APIError = (*RecordError)(nil)
+type EntryError = awscall.EntryError
 
 // Dispatcher puts items of type T into one stream in PutRecords calls. T is
 // Record or *Record (sent as it is), []byte or string (the data, with a
@@ -299,7 +274,7 @@ func (d *Dispatcher[T]) Put(ctx context.Context, item T) error {
 
 // PutWait queues item like Put and waits for its own outcome: nil once
 // Kinesis took the record, or its cause, as Flush would report it (a
-// *RecordError with the service's code and message, batch.ErrUnprocessed
+// *EntryError with the service's code and message, batch.ErrUnprocessed
 // with the last answer, the AWS error of the call); that failure is then not
 // reported again by Flush or Close. It refuses an item as Put does. The
 // record is not held for a full call: it goes as soon as a call can be made,

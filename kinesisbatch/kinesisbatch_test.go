@@ -434,12 +434,12 @@ func TestRecordOutcomes(t *testing.T) {
 	}
 	var failed []string
 	for _, f := range fe.Failures {
-		var re *kinesisbatch.RecordError
+		var re *kinesisbatch.EntryError
 		if !errors.As(f.Err, &re) {
-			t.Fatalf("failure of %s: %v, want a *kinesisbatch.RecordError", f.Item, f.Err)
+			t.Fatalf("failure of %s: %v, want a *kinesisbatch.EntryError", f.Item, f.Err)
 		}
-		if diff := cmp.Diff(kinesisbatch.RecordError{Code: "SomeNewError", Message: "record " + f.Item + " refused"}, *re); diff != "" {
-			t.Errorf("RecordError mismatch (-want +got):\n%s", diff)
+		if diff := cmp.Diff(kinesisbatch.EntryError{Code: "SomeNewError", Message: "record " + f.Item + " refused", Service: "Kinesis"}, *re); diff != "" {
+			t.Errorf("EntryError mismatch (-want +got):\n%s", diff)
 		}
 		failed = append(failed, f.Item)
 	}
@@ -495,10 +495,10 @@ func TestRetriesExhausted(t *testing.T) {
 		t.Fatalf("Flush: %v, want the failure of \"hot\" alone", err)
 	}
 	cause := fe.Failures[0].Err
-	var re *kinesisbatch.RecordError
+	var re *kinesisbatch.EntryError
 	if !errors.Is(cause, batch.ErrUnprocessed) || !errors.As(cause, &re) || re.Code != "ProvisionedThroughputExceededException" ||
 		re.Message != "Rate exceeded for shard shardId-000000000000" {
-		t.Errorf("cause %v: want batch.ErrUnprocessed and the RecordError of the last answer", cause)
+		t.Errorf("cause %v: want batch.ErrUnprocessed and the EntryError of the last answer", cause)
 	}
 	var ae smithy.APIError
 	if !errors.As(cause, &ae) || ae.ErrorCode() != "ProvisionedThroughputExceededException" {
@@ -736,9 +736,9 @@ func TestPutWait(t *testing.T) {
 				}
 				return
 			}
-			var re *kinesisbatch.RecordError
+			var re *kinesisbatch.EntryError
 			if !errors.As(err, &re) || re.Code != tc.wantCode {
-				t.Fatalf("PutWait: %v, want a *RecordError with code %s", err, tc.wantCode)
+				t.Fatalf("PutWait: %v, want a *EntryError with code %s", err, tc.wantCode)
 			}
 			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
 				t.Errorf("PutWait: %v, want it to match %v", err, tc.wantIs)

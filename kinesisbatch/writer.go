@@ -33,7 +33,7 @@ func newWriter[T any](client Client, cfg Config) *writer[T] {
 		arn:     strings.HasPrefix(cfg.Stream, "arn:"),
 		ordered: cfg.Ordered,
 		limits: batch.Limits{
-			MaxItems:      MaxBatchRecords,
+			MaxItems:      MaxBatchItems,
 			MaxItemBytes:  cfg.MaxRecordBytes,
 			MaxBatchBytes: cfg.MaxRequestBytes,
 			InOrder:       false, // PutRecords does not keep order within a call
@@ -173,7 +173,7 @@ const codeInternalFailure = "InternalFailure"
 // Write sends one PutRecords call and maps its answer, record by record, to
 // an Outcome: a throttled record (ProvisionedThroughputExceededException) or
 // one that failed inside Kinesis (InternalFailure) is retried, one with
-// another code fails with a *RecordError. An error of the whole call is
+// another code fails with a *EntryError. An error of the whole call is
 // classified by internal/awscall.
 func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequestEntry) (batch.Outcome, error) {
 	if w.agg != nil {
@@ -226,12 +226,12 @@ func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEn
 
 // recordAnswer reads a record's error code: its error, whether it is to be
 // sent again, and whether that is a throttle.
-func recordAnswer(code, message string) (e *RecordError, retry, throttled bool) {
-	e = &RecordError{Code: code, Message: message}
+func recordAnswer(code, message string) (e *EntryError, retry, throttled bool) {
+	e = awscall.Kinesis.EntryError(code, message, false)
 	switch {
 	case awscall.Kinesis.Throttle(code):
 		return e, true, true
-	case code == codeInternalFailure || code == "InternalFailureException" || code == "ServiceUnavailable":
+	case awscall.Internal(code):
 		return e, true, false
 	}
 	return e, false, false

@@ -32,7 +32,7 @@ func result(code, msg string) types.PutRecordsResultEntry {
 }
 
 func retried(i int, code, msg string) batch.ItemError {
-	return batch.ItemError{Index: i, Err: &RecordError{Code: code, Message: msg}}
+	return batch.ItemError{Index: i, Err: &EntryError{Code: code, Message: msg, Service: "Kinesis"}}
 }
 
 // encodeAll returns n records of "x" as Encode makes them.
@@ -81,7 +81,7 @@ func TestWriteOutcome(t *testing.T) {
 		{
 			name:    "another code fails",
 			results: []types.PutRecordsResultEntry{result("", ""), result("NewCode", "no")},
-			want:    batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: &RecordError{Code: "NewCode", Message: "no"}}}},
+			want:    batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "NewCode", Message: "no", Service: "Kinesis"}}}},
 		},
 	}
 	for _, tc := range tests {

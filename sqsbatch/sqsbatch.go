@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // Client is the part of *sqs.Client the dispatcher uses. Any wrapper or test
@@ -26,8 +27,8 @@ var _ Client = (*sqs.Client)(nil)
 
 // SQS's limits on SendMessageBatch and on a message.
 const (
-	// MaxBatchEntries is the most entries in one SendMessageBatch call.
-	MaxBatchEntries = 10
+	// MaxBatchItems is the most entries in one SendMessageBatch call.
+	MaxBatchItems = 10
 	// MaxMessageBytes is the largest message SQS accepts, and the default of
 	// Config.MaxMessageBytes: 1 MiB, SQS's limit. A message's size is its
 	// body plus, for every attribute, the bytes of its name, its data type
@@ -191,21 +192,10 @@ func (e *NumberError) Error() string {
 func (e *NumberError) Unwrap() error { return ErrInvalidAttribute }
 
 // EntryError is the cause of the failure of a message that SQS refused on
-// its own, as its Failed entry said: Flush and Close report it. Match it with
-// errors.As.
-type EntryError struct {
-	Code        string // SQS's error code, such as InvalidParameterValue
-	Message     string // SQS's message
-	SenderFault bool   // true: the message itself is at fault
-}
-
-// Error returns SQS's code and message.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("sqsbatch: SQS refused the message: %s: %s", e.Code, e.Message)
-}
-
-// ErrorCode returns SQS's error code, as smithy.APIError's ErrorCode does.
-func (e *EntryError) ErrorCode() string { return e.Code }
+// its own (an entry of SendMessageBatch's Failed list with SenderFault), or
+// kept failing until the retries ran out: SQS's code and message. Match it
+// with errors.As; it is a smithy.APIError.
+type EntryError = awscall.EntryError
 
 // Dispatcher sends items of type T to one SQS queue in SendMessageBatch
 // calls. A Message item is sent as it is; a string or []byte is the body;
@@ -251,7 +241,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		w.maxBytes = MaxMessageBytes
 	}
 	w.limits = batch.Limits{
-		MaxItems:      MaxBatchEntries,
+		MaxItems:      MaxBatchItems,
 		MaxItemBytes:  w.maxBytes,
 		MaxBatchBytes: MaxBatchBytes,
 		InOrder:       fifo,

@@ -331,7 +331,7 @@ func TestEntryOutcomes(t *testing.T) {
 	if !errors.As(fe.Failures[0].Err, &ee) {
 		t.Fatalf("failure cause %v, want an *EntryError", fe.Failures[0].Err)
 	}
-	if diff := cmp.Diff(sqsbatch.EntryError{Code: "InvalidParameterValue", Message: "no", SenderFault: true}, *ee); diff != "" {
+	if diff := cmp.Diff(sqsbatch.EntryError{Code: "InvalidParameterValue", Message: "no", SenderFault: true, Service: "SQS"}, *ee); diff != "" {
 		t.Errorf("EntryError mismatch (-want +got):\n%s", diff)
 	}
 	if fe.Failures[0].Item != "refused" {

@@ -27,7 +27,7 @@ type writer[T any] struct {
 
 // entryIDs are the entry ids of a call: an entry's index in the batch, so
 // that they are unique in the call, short, and map back without a lookup.
-var entryIDs = func() (ids [MaxBatchEntries]string) {
+var entryIDs = func() (ids [MaxBatchItems]string) {
 	for i := range ids {
 		ids[i] = strconv.Itoa(i)
 	}
@@ -49,8 +49,8 @@ func (w *writer[T]) Name() string { return "sqsbatch" }
 // entry in the call are retried after it too, even those SQS took: SQS
 // drops the repeats by their deduplication ids, so order holds.
 func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchRequestEntry) (batch.Outcome, error) {
-	if len(entries) > MaxBatchEntries {
-		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchEntries))
+	if len(entries) > MaxBatchItems {
+		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchItems))
 	}
 	for i := range entries {
 		entries[i].Id = &entryIDs[i] // entries is the call's own copy
@@ -76,7 +76,7 @@ const (
 
 // outcome maps SQS's Successful and Failed entries to an Outcome.
 func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *sqs.SendMessageBatchOutput) (batch.Outcome, error) {
-	var buf [MaxBatchEntries]uint8
+	var buf [MaxBatchItems]uint8
 	state := buf[:len(entries)]
 	var o batch.Outcome
 	index := func(id *string) (int, error) {
@@ -111,9 +111,7 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 			o.Throttled = true
 		case f.SenderFault:
 			state[i] = entryFailed
-			failed = append(failed, batch.ItemError{Index: i, Err: &EntryError{
-				Code: code, Message: aws.ToString(f.Message), SenderFault: true,
-			}})
+			failed = append(failed, batch.ItemError{Index: i, Err: awscall.SQS.EntryError(code, aws.ToString(f.Message), true)})
 		default:
 			state[i] = entryRetry
 		}

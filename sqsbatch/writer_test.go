@@ -100,7 +100,7 @@ func TestWriteOutcome(t *testing.T) {
 			name: "sender fault refused, server fault retried", groups: []string{"", "", "", ""},
 			out: &sqs.SendMessageBatchOutput{Successful: ok("0", "3"),
 				Failed: []types.BatchResultErrorEntry{fail("1", true, "InvalidParameterValue"), fail("2", false, "InternalError")}},
-			want: batch.Outcome{Retry: []int{2}, Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true}}}},
+			want: batch.Outcome{Retry: []int{2}, Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true, Service: "SQS"}}}},
 		},
 		{
 			name: "throttled entry retried even with SenderFault", groups: []string{"", ""},
@@ -130,13 +130,13 @@ func TestWriteOutcome(t *testing.T) {
 		{
 			name: "FIFO: a refused entry does not hold its group", fifo: true, groups: []string{"a", "a", "a"},
 			out:  &sqs.SendMessageBatchOutput{Successful: ok("0", "2"), Failed: []types.BatchResultErrorEntry{fail("1", true, "InvalidParameterValue")}},
-			want: batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true}}}},
+			want: batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true, Service: "SQS"}}}},
 		},
 		{
 			name: "FIFO: a refused entry after a retried one is still refused", fifo: true, groups: []string{"a", "a", "a"},
 			out: &sqs.SendMessageBatchOutput{Successful: ok("2"),
 				Failed: []types.BatchResultErrorEntry{fail("0", false, "InternalError"), fail("1", true, "InvalidParameterValue")}},
-			want: batch.Outcome{Retry: []int{0, 2}, Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true}}}},
+			want: batch.Outcome{Retry: []int{0, 2}, Failed: []batch.ItemError{{Index: 1, Err: &EntryError{Code: "InvalidParameterValue", Message: "msg 1", SenderFault: true, Service: "SQS"}}}},
 		},
 	}
 	for _, tc := range tests {
