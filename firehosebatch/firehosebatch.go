@@ -7,9 +7,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // Client is the part of *firehose.Client that the dispatcher uses. Any
@@ -52,33 +52,10 @@ var ErrInvalidRecord = errors.New("firehosebatch: invalid record")
 
 // EntryError is the error of a record that PutRecordBatch refused on its
 // own, or kept refusing until the retry policy gave up: the code and the
-// message of its entry in RequestResponses. Match it with errors.As; it is a
+// message of its entry in RequestResponses (ServiceUnavailableException,
+// InternalFailure, ...). Match it with errors.As. It implements
 // smithy.APIError.
-type EntryError struct {
-	Code    string // ServiceUnavailableException, InternalFailure, ...
-	Message string
-}
-
-// Error returns the code and the message.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("firehosebatch: PutRecordBatch refused the record (%s): %s", e.Code, e.Message)
-}
-
-// ErrorCode returns Code.
-func (e *EntryError) ErrorCode() string { return e.Code }
-
-// ErrorMessage returns Message.
-func (e *EntryError) ErrorMessage() string { return e.Message }
-
-// ErrorFault is the server's for InternalFailure and ServiceUnavailableException.
-func (e *EntryError) ErrorFault() smithy.ErrorFault {
-	if e.Code == codeInternalFailure || e.Code == codeUnavailable {
-		return smithy.FaultServer
-	}
-	return smithy.FaultUnknown
-}
-
-var _ smithy.APIError = (*EntryError)(nil)
+type EntryError = awscall.EntryError
 
 // Dispatcher puts items of type T into one Firehose stream in PutRecordBatch
 // calls. A []byte or a string is a record's data as it is; any other type is

@@ -48,12 +48,6 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
 	return batch.Entry[types.Record]{Value: types.Record{Data: data}, Size: len(data)}, nil
 }
 
-// Per-record error codes of PutRecordBatch that are worth another try.
-const (
-	codeUnavailable     = "ServiceUnavailableException" // the stream is over its throughput: a throttle
-	codeInternalFailure = "InternalFailure"
-)
-
 // Write sends one PutRecordBatch call and maps its answer, record by record,
 // to an Outcome: a record answered ServiceUnavailableException is throttled
 // and retried, one answered InternalFailure is retried, one with another
@@ -76,15 +70,16 @@ func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Ou
 	}
 	var o batch.Outcome
 	for i, r := range out.RequestResponses {
-		if r.ErrorCode == nil {
+		code := aws.ToString(r.ErrorCode)
+		if code == "" {
 			continue
 		}
-		e := batch.ItemError{Index: i, Err: &EntryError{Code: *r.ErrorCode, Message: aws.ToString(r.ErrorMessage)}}
-		switch code := *r.ErrorCode; {
-		case awscall.Firehose.Throttle(code):
+		e := batch.ItemError{Index: i, Err: awscall.Firehose.EntryError(code, aws.ToString(r.ErrorMessage), false)}
+		switch {
+		case awscall.Firehose.Throttle(code): // ServiceUnavailableException: the stream's throughput
 			o.Throttled = true
 			o.Retried = append(o.Retried, e)
-		case code == codeInternalFailure:
+		case awscall.Internal(code): // InternalFailure
 			o.Retried = append(o.Retried, e)
 		default:
 			o.Failed = append(o.Failed, e)
