@@ -6,7 +6,9 @@ import (
 	"time"
 )
 
-// rateControl keeps the dispatcher's send rate to what the backend takes.
+// rateControl keeps the dispatcher's send rate to what the backend takes,
+// and, when several dispatchers that share nothing write to one backend (a
+// fleet), to a fair share of it.
 //
 // Until the backend first pushes back, nothing is limited and no call
 // waits. A throttle signal (items the backend left unprocessed as throttled,
@@ -14,23 +16,39 @@ import (
 // rate, in items per second, is cut to beta times the rate at which the
 // backend pushed back: the limit in force, or before any, the rate it was
 // seen to accept of late (multiplicative decrease), and grows back to it in
-// rateK along a cubic curve, fast at first and slowly near it, then probes
-// past it slowly at first and faster the longer the backend takes it (as
-// TCP CUBIC does). Each call reserves its items before it
-// goes (a generic cell rate algorithm, with a burst of burstTime), so the
-// writers together keep to the rate.
+// a time K along a cubic curve, fast at first and slowly near it, then probes
+// past it along the same curve, slowly at first and faster the longer the
+// backend takes it (as TCP CUBIC does): a dispatcher left alone by the
+// others takes the capacity they leave within a second or so. Each call
+// reserves its items before it goes (a generic cell rate algorithm, with a
+// burst of burstTime), so the writers together keep to the rate; a turn is
+// booked at most rateMaxWait ahead, so that a rate that grows meanwhile
+// shortens the wait.
+//
+// A cut is made when the items sent for the first time that were throttled
+// exceed the share cutShare of those sent by rateCutItems batches (a CUSUM
+// of the excess, never below zero). The excess grows with the items a
+// dispatcher sends: in a fleet, where every member sees the same throttled
+// share, the members that send the most cut first and most often, and those
+// that send little keep growing, so that the members' rates converge (a
+// share test would cut all of them at once, and keep their differences).
 //
 // Not every item left to retry means the backend is over its capacity: a
 // hot key is throttled whatever the rate, and a backend may refuse a share
-// of every call. So a cut is made only when the moving share of the items
-// sent for the first time that were throttled is above what it has been at a lower rate
-// (the floor) by more than rateCutShare, and each cut is judged after
-// rateJudge: if the share did not fall, the rate is cut once more, to what
-// the backend accepts now, and if it still did not fall, the cuts are
-// undone and the share becomes the floor. While a cut is judged, the rate is cut again at once
-// if the backend still takes less than half of what is sent: then the rate
-// is far above the backend's capacity (as at the start of a run, when the
-// backend's burst capacity runs out), and what it accepts is its capacity.
+// of every call. That share is the floor, and only a throttled share above
+// it counts. A cut is judged after rateJudge: if the share did not fall,
+// the rate is cut once more, to below what the backend accepts now, and if
+// it still did not fall, the backend refuses that share whatever the rate:
+// the rate goes back to where it was before the first cut and the share
+// becomes the floor. A fleet can make a share look like that (the others
+// keep the backend over its capacity while one member cuts), so the floor
+// is lowered again when one of the last rateWindows windows of
+// rateWindowItems fresh items shows a share clearly below it. While a cut
+// is judged, the rate is cut again at once if the backend still takes less
+// than half of what is sent: then the rate is far above the backend's
+// capacity (as at the start of a run, when the backend's burst capacity
+// runs out, or when a dispatcher joins a fleet), and what it accepts is its
+// capacity.
 type rateControl struct {
 	mu sync.Mutex
 
@@ -41,6 +59,7 @@ type rateControl struct {
 	cutAt   time.Time // when the rate was last cut
 	cuts    int       // how many cuts so far
 	tat     time.Time // when the next reservation would be due at the rate
+	tatRate float64   // the rate of the last reservation
 
 	// The rate the backend accepted of late: a leaky sum of the items
 	// written, with time constant rateWindow.
@@ -49,6 +68,7 @@ type rateControl struct {
 	leakyFrom time.Time // the start of the first call
 	// callTime is a moving average of how long a call takes.
 	callTime time.Duration
+	calls    int // calls seen
 
 	// While a cut is judged: the calls the backend saw alone since.
 	items    int // items sent
@@ -61,26 +81,41 @@ type rateControl struct {
 	// retries, throttled again and again, say nothing of the rate.
 	share float64
 	floor float64 // the share that a lower rate does not reduce
+	// excess sums the fresh items throttled beyond cutShare of those
+	// sent, never below zero (a CUSUM): a cut is made when it reaches
+	// rateCutItems batches.
+	excess float64
+	// The throttled shares of the last rateWindows windows of
+	// rateWindowItems fresh items, and the window being filled.
+	wins             [rateWindows]float64
+	nwin             int
+	winFresh, winOut int
 
 	judging     bool    // a cut is being judged
 	deeper      bool    // the cut was made deeper once already
 	shareAtCut  float64 // the share that caused it
 	prevLimited bool    // what to go back to if it did not help
-	prevWMax    float64
-	prevCutAt   time.Time
+	prevRate    float64 // the rate in force before the first cut
 }
 
 const (
-	rateBeta       = 0.7                    // the rate after a cut, as a share of wMax
-	rateK          = 300 * time.Millisecond // time to grow back to wMax
-	rateProbe      = 3                      // past wMax, the curve is this many times slower
-	rateCutShare   = 0.05                   // throttled share above the floor that cuts
-	rateJudge      = 50 * time.Millisecond  // how long a cut holds before it is judged, at least
-	rateJudgeCalls = 8                      // and how many full calls' worth of items it is judged on
-	rateWindow     = 50 * time.Millisecond  // what "of late" means for the accepted rate
-	rateAlpha      = 1.0 / 512              // weight of one item in the moving share
-	burstTime      = 50 * time.Millisecond  // the burst a limited rate allows
-	rateUnlimit    = 16                     // a rate grown to this many times wMax is no limit
+	rateBeta        = 0.8                    // the rate after a cut, as a share of wMax
+	rateC           = 1111                   // batches/s per s³: the cubic's scale (K of 260 ms at 100 batches/s)
+	rateKMin        = 0.1                    // seconds: the shortest K
+	rateKMax        = 1.0                    // seconds: the longest K
+	rateCutShare    = 0.05                   // throttled share above the floor that cuts
+	rateJudge       = 50 * time.Millisecond  // how long a cut holds before it is judged, at least
+	rateJudgeCalls  = 8                      // and how many full calls' worth of items it is judged on
+	rateWindow      = 50 * time.Millisecond  // what "of late" means for the accepted rate
+	rateAlpha       = 1.0 / 512              // weight of one item in the moving share
+	burstTime       = 50 * time.Millisecond  // the burst a limited rate allows
+	rateUnlimit     = 16                     // a rate grown to this many times wMax is no limit
+	rateCutItems    = 0.5                    // batches of excess throttled items that cut
+	rateWindowItems = 200                    // fresh items in a window of the floor
+	rateWindows     = 16                     // windows the floor is the lowest share of
+	rateMaxWait     = 100 * time.Millisecond // the longest wait booked at once
+	rateJudgeMax    = 500 * time.Millisecond // a cut not judged by then is kept
+	rateFirstCalls  = 8                      // calls seen before the first cut
 )
 
 func newRateControl(batchItems int) *rateControl {
@@ -89,7 +124,9 @@ func newRateControl(batchItems int) *rateControl {
 
 // reserve books n items to be sent at now and returns how long the call
 // must wait for its turn (0 while the rate is not limited), and the number
-// of the last cut, for stale.
+// of the last cut, for stale. A turn more than rateMaxWait away is not
+// booked: reserve returns rateMaxWait and -1, which stale reports as stale,
+// so that the call asks again then.
 func (r *rateControl) reserve(n int, now time.Time) (time.Duration, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -101,10 +138,21 @@ func (r *rateControl) reserve(n int, now time.Time) (time.Duration, int) {
 		r.limited = false
 		return 0, r.cuts
 	}
-	if r.tat.Before(now) {
+	switch {
+	case r.tat.Before(now):
 		r.tat = now
+	case rate > r.tatRate:
+		// The calls booked ahead were booked at a lower rate: at this one,
+		// they are due sooner.
+		r.tat = now.Add(time.Duration(float64(r.tat.Sub(now)) * r.tatRate / rate))
 	}
+	r.tatRate = rate
 	wait := r.tat.Sub(now) - burstTime
+	if wait > rateMaxWait {
+		// Not booked: the rate may grow meanwhile, and a long wait
+		// booked now would not shorten with it. Ask again then.
+		return rateMaxWait, -1
+	}
 	r.tat = r.tat.Add(time.Duration(float64(n) / rate * float64(time.Second)))
 	return max(wait, 0), r.cuts
 }
@@ -117,15 +165,22 @@ func (r *rateControl) stale(cuts int) bool {
 	return r.cuts != cuts
 }
 
+// k returns the time to grow back to wMax: longer the higher wMax, as TCP
+// CUBIC's K is (the cube root of wMax*(1-beta)/rateC, wMax in batches per
+// second), between rateKMin and rateKMax. A member of a fleet that sends
+// less grows back sooner, in proportion, than one that sends more, so that
+// their rates converge.
+func (r *rateControl) k() time.Duration {
+	k := math.Cbrt(r.wMax / r.minRate * (1 - rateBeta) / rateC)
+	return time.Duration(min(max(k, rateKMin), rateKMax) * float64(time.Second))
+}
+
 // rateAt returns the limited rate at t: beta*wMax at the last cut, back to
-// wMax after rateK along a concave cubic (fast at first, slowly near wMax),
-// then on along the convex half of the same cubic, stretched rateProbe
-// times (slowly at first, then faster), as TCP CUBIC does.
+// wMax after k() along a concave cubic (fast at first, slowly near wMax),
+// then on along the convex half of the same cubic (slowly at first, then
+// faster), as TCP CUBIC does.
 func (r *rateControl) rateAt(t time.Time) float64 {
-	x := t.Sub(r.cutAt).Seconds()/rateK.Seconds() - 1
-	if x > 0 {
-		x /= rateProbe
-	}
+	x := t.Sub(r.cutAt).Seconds()/r.k().Seconds() - 1
 	return max(r.minRate, r.wMax*(1+(1-rateBeta)*x*x*x))
 }
 
@@ -151,7 +206,11 @@ func (r *rateControl) observe(c call) {
 		r.leakyAt = now
 	}
 	r.leaky += float64(c.written)
-	if d := now.Sub(start); r.callTime == 0 {
+	r.calls++
+	if d := now.Sub(start); c.written == 0 && c.freshOut == c.items {
+		// Refused whole: a refusal comes back sooner than a call that is
+		// taken, and says nothing of how long one takes.
+	} else if r.callTime == 0 {
 		r.callTime = d
 	} else {
 		r.callTime += (d - r.callTime) / 8
@@ -163,8 +222,12 @@ func (r *rateControl) observe(c call) {
 		a := 1 - math.Pow(1-rateAlpha, float64(c.fresh))
 		r.share += a * (float64(c.freshOut)/float64(c.fresh) - r.share)
 	}
+	if c.fresh > 0 {
+		r.window(c.fresh, c.freshOut)
+		r.excess = max(0, r.excess+float64(c.freshOut)-r.cutShare()*float64(c.fresh))
+	}
 	if !r.judging {
-		if c.freshOut > 0 && r.share > r.floor+rateCutShare {
+		if c.freshOut > 0 && r.excess >= rateCutItems*r.minRate && (r.limited || r.calls >= rateFirstCalls) {
 			base := r.leakyRate()
 			if r.limited {
 				base = r.rateAt(now)
@@ -180,6 +243,11 @@ func (r *rateControl) observe(c call) {
 	if start.Before(settled) {
 		return
 	}
+	if now.Sub(r.cutAt) > rateJudgeMax {
+		// Too few items to judge the cut by: a slow rate. Keep it.
+		r.judging = false
+		return
+	}
 	r.items += c.items
 	r.written += c.written
 	r.fresh += c.fresh
@@ -187,7 +255,7 @@ func (r *rateControl) observe(c call) {
 	// Far above the capacity, the backend refuses most of what is sent
 	// for the first time. (Items sent again are left out: a hot key's
 	// retries, at the front of the queue, can fill calls of their own.)
-	if r.items >= 8*int(r.minRate) && r.fresh >= 2*int(r.minRate) && now.Sub(settled) >= 4*r.callTime && 2*r.freshOut > r.fresh {
+	if r.items >= 4*int(r.minRate) && r.fresh >= int(r.minRate) && now.Sub(settled) >= 2*r.callTime && 2*r.freshOut > r.fresh {
 		// Still far above what the backend takes, which is then the
 		// bottleneck: cut again at once, to what it accepts.
 		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
@@ -204,15 +272,49 @@ func (r *rateControl) observe(c call) {
 			// It did not help; perhaps it was not low enough. Cut once
 			// more before deciding.
 			r.deeper = true
-			r.cut(now, r.rateAt(now), false)
+			r.cut(now, min(r.rateAt(now), r.acceptedSince(settled, now)), false)
 		default:
 			// Twice lower did not help: the backend refuses that share
 			// whatever the rate. Undo the cuts.
 			r.judging = false
 			r.floor = got
 			r.share = got
-			r.limited, r.wMax, r.cutAt = r.prevLimited, r.prevWMax, r.prevCutAt
+			// Back to the rate before the first cut, from where it probes
+			// on as it would have: not along the old curve, which may have
+			// run far past it meanwhile.
+			r.limited, r.wMax, r.cutAt = r.prevLimited, r.prevRate, now.Add(-r.k())
 		}
+	}
+}
+
+// cutShare returns the throttled share of the fresh items above which the
+// excess grows: rateCutShare above the floor, and more above a high floor,
+// whose noise is larger.
+func (r *rateControl) cutShare() float64 {
+	return r.floor + rateCutShare + r.floor/4
+}
+
+// window counts the fresh items of a call into the windows of
+// rateWindowItems, and lowers the floor to the lowest share of the last
+// rateWindows of them: a share the backend refused whatever the rate shows
+// in every window, where one that a lower rate (here or in other clients)
+// ended does not.
+func (r *rateControl) window(fresh, out int) {
+	r.winFresh += fresh
+	r.winOut += out
+	if r.winFresh < rateWindowItems {
+		return
+	}
+	r.wins[r.nwin%rateWindows] = float64(r.winOut) / float64(r.winFresh)
+	r.nwin++
+	r.winFresh, r.winOut = 0, 0
+	low := 1.0
+	for _, w := range r.wins[:min(r.nwin, rateWindows)] {
+		low = min(low, w)
+	}
+	// A share that only noise puts below the floor does not lower it.
+	if noise := 3 * math.Sqrt(r.floor*(1-r.floor)/rateWindowItems); low < r.floor-max(noise, rateCutShare/2) {
+		r.floor = low
 	}
 }
 
@@ -242,7 +344,10 @@ func (r *rateControl) leakyRate() float64 {
 func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	if first {
 		r.shareAtCut, r.deeper = r.share, false
-		r.prevLimited, r.prevWMax, r.prevCutAt = r.limited, r.wMax, r.cutAt
+		r.prevLimited = r.limited
+		if r.limited {
+			r.prevRate = r.rateAt(now)
+		}
 	}
 	r.cuts++
 	r.judging = true
@@ -252,6 +357,7 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	// No burst right after a cut; calls booked before it keep their turn.
 	r.tat = later(r.tat, now.Add(burstTime))
 	r.items, r.written, r.fresh, r.freshOut = 0, 0, 0, 0
+	r.excess = 0
 }
 
 // current returns the limited rate now, or 0 while the rate is not limited.

@@ -240,14 +240,9 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 			d.callErrors++
 		} else {
 			d.throttled++
-			c := call{start: start, end: now, items: len(entries)}
-			for _, e := range entries {
-				if e.sent == 1 {
-					c.fresh++
-				}
-			}
-			c.freshOut = c.fresh
-			d.rate.observe(c)
+			// A call refused whole says that the rate is too high, whatever
+			// its items: all of them count, those sent again too.
+			d.rate.observe(call{start: start, end: now, items: len(entries), fresh: len(entries), freshOut: len(entries)})
 		}
 		maybe := IsMaybeWritten(err)
 		for _, e := range entries {

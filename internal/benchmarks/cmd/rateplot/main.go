@@ -73,8 +73,12 @@ var (
 	black = color.RGBA{0, 0, 0, 255}
 	grid  = color.RGBA{225, 225, 225, 255}
 	gray  = color.RGBA{120, 120, 120, 255}
-	// One color per series, in order: blue, orange, green, red.
-	palette = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}}
+	// One color per series, in order: blue, orange, green, red, purple,
+	// brown, pink, gray, olive, cyan.
+	palette = []color.RGBA{
+		{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
+		{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
+	}
 )
 
 // Layout of the picture, in pixels.
@@ -130,8 +134,10 @@ func smooth(s series, n int) series {
 }
 
 // plot draws the series, with a dashed line at capacity if it is positive;
-// subtitle goes under the title.
-func plot(all []series, title, subtitle string, capacity float64) *image.RGBA {
+// subtitle goes under the title. The legend is at the top right, or with
+// legendLeft at the top left. yTop, if positive, is the top of the y axis:
+// higher rates are drawn at it.
+func plot(all []series, title, subtitle string, capacity float64, legendLeft bool, yTop float64) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
 	var xMax, yMax float64
@@ -142,13 +148,16 @@ func plot(all []series, title, subtitle string, capacity float64) *image.RGBA {
 		}
 	}
 	yMax = math.Max(yMax, capacity*1.25)
+	if yTop > 0 {
+		yMax = yTop
+	}
 	xStep := niceStep(xMax/1000, 10)
 	xMax = math.Ceil(xMax/1000/xStep) * xStep // seconds
 	yStep := niceStep(yMax, 8)
 	yMax = math.Ceil(yMax/yStep) * yStep
 	pw, ph := width-left-right, height-top-bottom
 	px := func(sec float64) int { return left + int(math.Round(sec/xMax*float64(pw))) }
-	py := func(v float64) int { return top + ph - int(math.Round(v/yMax*float64(ph))) }
+	py := func(v float64) int { return top + ph - int(math.Round(math.Min(v, yMax)/yMax*float64(ph))) }
 
 	// Grid, ticks and their labels.
 	for i := 0; float64(i)*yStep <= yMax+yStep/2; i++ {
@@ -199,7 +208,10 @@ func plot(all []series, title, subtitle string, capacity float64) *image.RGBA {
 		lw = max(lw, textWidth(e, textScale))
 	}
 	lx, ly := left+pw-lw-60, top+10
-	draw.Draw(img, image.Rect(lx-10, ly-6, left+pw-6, ly+len(entries)*24), &image.Uniform{white}, image.Point{}, draw.Src)
+	if legendLeft {
+		lx = left + 16
+	}
+	draw.Draw(img, image.Rect(lx-10, ly-6, lx+lw+54, ly+len(entries)*24), &image.Uniform{white}, image.Point{}, draw.Src)
 	for i, e := range entries {
 		y := ly + i*24 + glyphH*textScale/2
 		if i < len(all) {
@@ -271,8 +283,11 @@ func main() {
 	title := flag.String("title", "", "the title written above the plot")
 	capacity := flag.Float64("capacity", 0, "draw a dashed line at this rate (items/s); 0: none")
 	n := flag.Int("smooth", 1, "plot the mean of this many buckets centred on each")
+	legendLeft := flag.Bool("legend-left", false, "put the legend at the top left instead of the top right")
+	yTop := flag.Float64("ymax", 0, "the top of the y axis (items/s); 0: from the data")
+	what := flag.String("what", "items/s accepted by the endpoint", "what the lines are, for the subtitle")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: rateplot [-o file.png] [-title text] [-capacity items/s] label=timeline.csv...")
+		fmt.Fprintln(os.Stderr, "usage: rateplot [-o file.png] [-title text] [-capacity items/s] [-smooth n] [-legend-left] [-ymax items/s] [-what text] label=timeline.csv...")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -294,13 +309,13 @@ func main() {
 		}
 		all = append(all, smooth(s, *n))
 	}
-	subtitle := "items/s accepted by the endpoint, per 50 ms"
+	subtitle := *what + ", per 50 ms"
 	if *n > 1 {
-		subtitle = fmt.Sprintf("items/s accepted by the endpoint, per 50 ms, mean of %d", *n)
+		subtitle = fmt.Sprintf("%s, per 50 ms, mean of %d", *what, *n)
 	}
 	f, err := os.Create(*out)
 	if err == nil {
-		err = png.Encode(f, plot(all, *title, subtitle, *capacity))
+		err = png.Encode(f, plot(all, *title, subtitle, *capacity, *legendLeft, *yTop))
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

@@ -79,7 +79,7 @@ func TestReadSeries(t *testing.T) {
 		}
 	}
 	// The whole picture is drawn without panicking, at the size asked.
-	if img := plot([]series{got}, "title", "subtitle", 150); img.Bounds().Dx() != width || img.Bounds().Dy() != height {
+	if img := plot([]series{got}, "title", "subtitle", 150, false, 0); img.Bounds().Dx() != width || img.Bounds().Dy() != height {
 		t.Errorf("plot is %v, want %dx%d", img.Bounds(), width, height)
 	}
 }
