@@ -27,7 +27,7 @@ func TestReliabilityAggregate(t *testing.T) {
 				Rates:    relRates,
 			})
 			for f := range relRates {
-				proxy.Script(f)
+				proxy.Next(f)
 			}
 			client := testutil.NewKinesisClient(t, proxy.URL, testutil.ClientOptions{Timeout: 5 * time.Second, RetryMaxAttempts: 1})
 			d := newDispatcher[event](t, client, kinesisbatch.Config{

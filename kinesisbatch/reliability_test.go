@@ -56,7 +56,7 @@ func TestReliabilityFaults(t *testing.T) {
 			})
 			// Each fault once first, then the random mix.
 			for f := range relRates {
-				proxy.Script(f)
+				proxy.Next(f)
 			}
 			// The SDK does not retry: every retry is the dispatcher's.
 			client := testutil.NewKinesisClient(t, proxy.URL, testutil.ClientOptions{Timeout: 5 * time.Second, RetryMaxAttempts: 1})

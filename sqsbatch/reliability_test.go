@@ -27,22 +27,22 @@ func faultRetries() backoff.BackOff {
 	return backoff.WithMaxRetries(b, 60)
 }
 
-// faultRates injects every SQSFault: together, about a third of the calls.
-var faultRates = map[testutil.SQSFault]float64{
-	testutil.SQSFaultEntrySenderFault:   0.03,
-	testutil.SQSFaultEntryServerFault:   0.08,
-	testutil.SQSFaultEntryThrottled:     0.03,
-	testutil.SQSFaultThrottling:         0.03,
-	testutil.SQSFaultInternalError:      0.04,
-	testutil.SQSFaultServiceUnavailable: 0.04,
-	testutil.SQSFaultDropConnection:     0.04,
-	testutil.SQSFaultDropAfterWrite:     0.04,
+// faultRates injects every fault an SQS queue answers but the slow and garbled ones: together, about a third of the calls.
+var faultRates = map[testutil.Fault]float64{
+	testutil.FaultEntryRefused:        0.03,
+	testutil.FaultEntryFailed:         0.08,
+	testutil.FaultEntryThrottled:      0.03,
+	testutil.FaultThrottling:          0.03,
+	testutil.FaultInternalServerError: 0.04,
+	testutil.FaultServiceUnavailable:  0.04,
+	testutil.FaultDropConnection:      0.04,
+	testutil.FaultDropAfterWrite:      0.04,
 }
 
 // sendThroughFaults sends msgs through a fault proxy in front of moto and
 // returns the bodies of the messages reported as failed, each checked to be
 // a refusal with SenderFault.
-func sendThroughFaults(t *testing.T, proxy *testutil.SQSFaultProxy, url string, msgs []sqsbatch.Message, inFlight int) map[string]bool {
+func sendThroughFaults(t *testing.T, proxy *testutil.FaultProxy, url string, msgs []sqsbatch.Message, inFlight int) map[string]bool {
 	t.Helper()
 	// The SDK retries once at most, quickly: the dispatcher's retries are
 	// under test.
@@ -78,7 +78,7 @@ func sendThroughFaults(t *testing.T, proxy *testutil.SQSFaultProxy, url string, 
 	if int64(len(refused)) != ps.Refused {
 		t.Errorf("%d messages reported refused, the proxy refused %d", len(refused), ps.Refused)
 	}
-	if ps.Injected[testutil.SQSFaultNone] == ps.Calls {
+	if ps.Injected[testutil.FaultNone] == ps.Calls {
 		t.Error("no fault was injected")
 	}
 	return refused
@@ -91,7 +91,7 @@ func TestReliabilityStandard(t *testing.T) {
 	endpoint := testutil.SQSEndpoint(t)
 	direct := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
 	url := testutil.CreateQueue(t, direct, testutil.QueueOptions{})
-	proxy := testutil.NewSQSFaultProxy(t, endpoint, 7, faultRates)
+	proxy := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Upstream: endpoint, Codec: testutil.SQSCodec, Seed: 7, Rates: faultRates})
 	const n = 300
 	msgs := make([]sqsbatch.Message, n)
 	for i := range msgs {
@@ -133,13 +133,13 @@ func TestReliabilityFIFO(t *testing.T) {
 	url := testutil.CreateQueue(t, direct, testutil.QueueOptions{FIFO: true})
 	// Throttles (tested on the standard queue) would make the dispatcher
 	// slow down to a crawl here; every other fault is in.
-	rates := map[testutil.SQSFault]float64{}
+	rates := map[testutil.Fault]float64{}
 	for f, r := range faultRates {
-		if f != testutil.SQSFaultThrottling && f != testutil.SQSFaultEntryThrottled {
+		if f != testutil.FaultThrottling && f != testutil.FaultEntryThrottled {
 			rates[f] = r
 		}
 	}
-	proxy := testutil.NewSQSFaultProxy(t, endpoint, 11, rates)
+	proxy := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Upstream: endpoint, Codec: testutil.SQSCodec, Seed: 11, Rates: rates})
 	const groups, perGroup = 4, 75
 	var msgs []sqsbatch.Message
 	for i := range perGroup {

@@ -40,7 +40,7 @@ func SQSEndpoint(t testing.TB) string {
 }
 
 // NewSQSClient returns a real SQS client for endpoint (usually the one
-// SQSEndpoint returns, or a SQSFaultProxy's URL) with fake credentials, in
+// SQSEndpoint returns, or a FaultProxy's URL) with fake credentials, in
 // region us-east-1, tuned by opts as NewDynamoDBClientWith tunes its client
 // (the zero ClientOptions gives 30-second timeouts and the SDK's retries).
 // The SDK's client-side retry quota is off. The test fails at once if
@@ -137,33 +137,62 @@ func ReceiveMessages(ctx context.Context, client *sqs.Client, url string, n int,
 	var got []types.Message
 	last := time.Now()
 	for len(got) < n && time.Since(last) < idle {
-		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(url),
-			MaxNumberOfMessages:         10,
-			MessageAttributeNames:       []string{"All"},
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-			WaitTimeSeconds:             1,
-			VisibilityTimeout:           600,
-		})
+		msgs, err := receiveOnce(ctx, client, url, 1)
+		got = append(got, msgs...)
 		if err != nil {
-			return got, fmt.Errorf("testutil.ReceiveMessages %s: %w", url, err)
+			return got, err
 		}
-		if len(out.Messages) == 0 {
-			continue
-		}
-		last = time.Now()
-		got = append(got, out.Messages...)
-		del := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
-		for i, m := range out.Messages {
-			del[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-		}
-		res, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: del})
-		if err != nil {
-			return got, fmt.Errorf("testutil.ReceiveMessages %s: deleting: %w", url, err)
-		}
-		if len(res.Failed) > 0 {
-			return got, fmt.Errorf("testutil.ReceiveMessages %s: deleting: %d failed, first %s", url, len(res.Failed), aws.ToString(res.Failed[0].Message))
+		if len(msgs) > 0 {
+			last = time.Now()
 		}
 	}
 	return got, nil
+}
+
+// DrainQueue receives and deletes the messages of the queue at url, as
+// ReceiveMessages does, without waiting: until a receive finds none, at most
+// a thousand receives. It reads what was sent before it is called, repeats
+// included, once the sender is done.
+func DrainQueue(ctx context.Context, client *sqs.Client, url string) ([]types.Message, error) {
+	var got []types.Message
+	for range 1000 {
+		msgs, err := receiveOnce(ctx, client, url, 0)
+		got = append(got, msgs...)
+		if err != nil || len(msgs) == 0 {
+			return got, err
+		}
+	}
+	return got, nil
+}
+
+// receiveOnce receives up to 10 messages, waiting up to wait seconds for
+// one, and deletes them (a FIFO queue holds back the rest of a group while
+// one of its messages is in flight).
+func receiveOnce(ctx context.Context, client *sqs.Client, url string, wait int32) ([]types.Message, error) {
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(url),
+		MaxNumberOfMessages:         10,
+		MessageAttributeNames:       []string{"All"},
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+		WaitTimeSeconds:             wait,
+		VisibilityTimeout:           600,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("testutil: receiving from %s: %w", url, err)
+	}
+	if len(out.Messages) == 0 {
+		return nil, nil
+	}
+	del := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
+	for i, m := range out.Messages {
+		del[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+	}
+	res, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: del})
+	if err != nil {
+		return out.Messages, fmt.Errorf("testutil: deleting from %s: %w", url, err)
+	}
+	if len(res.Failed) > 0 {
+		return out.Messages, fmt.Errorf("testutil: deleting from %s: %d failed, first %s", url, len(res.Failed), aws.ToString(res.Failed[0].Message))
+	}
+	return out.Messages, nil
 }
