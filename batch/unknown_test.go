@@ -164,3 +164,36 @@ func TestOutcomeRetriedCause(t *testing.T) {
 		t.Errorf("Stats %+v, want 1 failed", st)
 	}
 }
+
+// An item refused after a call that may have been applied is not reported
+// as plainly not written: it may be in the backend.
+func TestRefusedAfterMaybeWritten(t *testing.T) {
+	refused := errors.New("KMSAccessDeniedException")
+	tests := []struct {
+		name  string
+		whole bool // the call is refused whole (Permanent), not the item alone
+	}{
+		{"item refused alone", false},
+		{"call refused whole", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSink(10, 0, 0)
+			s.FailNext(batch.MaybeWritten(errors.New("connection reset after the request was sent")))
+			if tc.whole {
+				s.FailNext(batch.PermanentForAll(refused))
+			} else {
+				s.Fail = func(item) error { return refused }
+			}
+			d := mustNew(t, s, batch.Config{BackOff: fastBackOff(3)})
+			err := d.SubmitWait(context.Background(), item{Key: "k", Size: 1})
+			if !errors.Is(err, batch.ErrOutcomeUnknown) || !errors.Is(err, refused) {
+				t.Errorf("SubmitWait = %v, want ErrOutcomeUnknown and the refusal", err)
+			}
+			closeOK(t, d)
+			if st := d.Stats(); st.Unknown != 1 || st.Failed != 0 {
+				t.Errorf("Stats %+v, want 1 unknown", st)
+			}
+		})
+	}
+}

@@ -273,15 +273,25 @@ func (d *Dispatcher[T]) heldBehindLocked(e *entry[T]) bool {
 func (d *Dispatcher[T]) failItemLocked(e *entry[T], err error) {
 	d.log.Warn("batch: item refused", "code", errorCode(err))
 	d.log.Debug("batch: item refused", "error", err)
-	d.finishLocked(e, err, true)
+	d.finishLocked(e, refusal(e, err), true)
 }
 
 // failAllLocked fails every item of a call with err.
 func (d *Dispatcher[T]) failAllLocked(entries []*entry[T], err error) {
 	for _, e := range entries {
-		d.finishLocked(e, err, true)
+		d.finishLocked(e, refusal(e, err), true)
 	}
 	d.settleKeysLocked()
+}
+
+// refusal is the cause of the failure of e, which the backend refused: err,
+// or, when an earlier call that carried e may have been applied, err with
+// ErrOutcomeUnknown, since the refusal says nothing of that call.
+func refusal[T any](e *entry[T], err error) error {
+	if e.maybe {
+		return fmt.Errorf("%w: an earlier call may have written it; the last was refused: %w", ErrOutcomeUnknown, err)
+	}
+	return err
 }
 
 // dropExpiredLocked fails the items of a call about to be sent that have

@@ -289,9 +289,11 @@ func TestFaultProxyCodecs(t *testing.T) {
 				}
 				t.Logf("%v: %d %s", f, status, errorCode(t, body))
 			}
-			p.Next(testutil.FaultGarbledAfterWrite)
-			if _, body := send(t, tc, p, tc.call(n, "ok")); json.Valid(body) || tc.root != "" && xml.Unmarshal(body, &xmlRoot{tc.root}) == nil {
-				t.Errorf("garbled: %q parses", body)
+			if tc.codec.Supports(testutil.FaultGarbledAfterWrite) { // not where the answer is not read
+				p.Next(testutil.FaultGarbledAfterWrite)
+				if _, body := send(t, tc, p, tc.call(n, "ok")); json.Valid(body) || tc.root != "" && xml.Unmarshal(body, &xmlRoot{tc.root}) == nil {
+					t.Errorf("garbled: %q parses", body)
+				}
 			}
 			for _, f := range perEntry {
 				if !tc.codec.Supports(f) {

@@ -64,8 +64,9 @@ func (c *queryCodec) match(r *http.Request, body []byte) bool {
 func (c *queryCodec) supports(f Fault) bool {
 	if c.entries == nil {
 		// An answer without results (PutMetricData's) is not read: a
-		// garbled one reads as a success, so it is only ever applied.
-		return wholeCallOnly(f) && f != FaultGarbled
+		// garbled one reads as a success, applied or not, so neither
+		// garbling is a fault of the call.
+		return wholeCallOnly(f) && f != FaultGarbled && f != FaultGarbledAfterWrite
 	}
 	_, refusal := c.entries[failRefused]
 	return supportsEntries(f, refusal)

@@ -128,6 +128,28 @@ var Kinesis = newService("Kinesis", throttleCodes, authCodes,
 	}},
 )
 
+// CloudWatch is what PutMetricData's error codes mean (PutMetricData's
+// errors in the CloudWatch API reference), as the query protocol names them
+// and as the SDK's types do. CloudWatch answers a call as a whole: a datum it
+// refuses gets the call refused with a validation code, and a split isolates
+// the datum.
+var CloudWatch = newService("CloudWatch", throttleCodes, authCodes,
+	table{scopeItems, []string{
+		"InvalidParameterValue", "InvalidParameterValueException",
+		"InvalidParameterCombination", "InvalidParameterCombinationException",
+		"MissingParameter", "MissingRequiredParameterException",
+	}},
+)
+
+// Firehose is what PutRecordBatch's error codes mean (PutRecordBatch's
+// errors in the Firehose API reference). ServiceUnavailableException says the
+// stream is over its throughput, for the call and for one record alike.
+var Firehose = newService("Firehose", throttleCodes, authCodes,
+	table{scopeThrottle, []string{"ServiceUnavailableException"}},
+	table{scopeItems, []string{"InvalidArgumentException", "ValidationException", "SerializationException"}},
+	table{scopeCall, []string{"ResourceNotFoundException", "InvalidKMSResourceException", "InvalidSourceException"}},
+)
+
 // EventBridge is what PutEvents' error codes mean (PutEvents' errors in the
 // EventBridge API reference, and the common errors of every AWS API). An
 // entry's own fault comes back in its result entry; the client checks every
