@@ -73,7 +73,10 @@ type Outcome struct {
 	// Retried is Retry with a cause for each item: the backend's own answer
 	// for it (a throttled Kinesis record's error code). The dispatcher keeps
 	// the last cause of each item, and if its retry policy gives up, the
-	// item fails with ErrUnprocessed and that cause. An index may be in
+	// item fails with ErrUnprocessed and that cause. A cause made with
+	// MaybeWritten says the backend may have taken the item all the same
+	// (the answer did not mention it): it is sent again, but if it is
+	// never confirmed it fails with ErrOutcomeUnknown. An index may be in
 	// Retry or Retried, not both.
 	Retried []ItemError
 }

@@ -197,3 +197,26 @@ func TestRefusedAfterMaybeWritten(t *testing.T) {
 		})
 	}
 }
+
+// An item left to retry with a MaybeWritten cause (the answer did not
+// mention it) may have been taken: if it is never confirmed, it fails with
+// ErrOutcomeUnknown.
+func TestRetriedMaybeWritten(t *testing.T) {
+	unmentioned := batch.MaybeWritten(errors.New("the answer did not mention the entry"))
+	s := newSink(10, 0, 0)
+	s.OutcomeHook = func(out *batch.Outcome, n int) {
+		out.Retry = nil
+		for i := range n {
+			out.Retried = append(out.Retried, batch.ItemError{Index: i, Err: unmentioned})
+		}
+	}
+	d := mustNew(t, s, batch.Config{BackOff: fastBackOff(2)})
+	err := d.SubmitWait(context.Background(), item{Key: "k", Size: 1})
+	if !errors.Is(err, batch.ErrOutcomeUnknown) || !errors.Is(err, unmentioned) {
+		t.Errorf("SubmitWait = %v, want ErrOutcomeUnknown and the last answer", err)
+	}
+	closeOK(t, d)
+	if st := d.Stats(); st.Unknown != 1 {
+		t.Errorf("Stats.Unknown = %d, want 1", st.Unknown)
+	}
+}

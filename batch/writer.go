@@ -210,6 +210,9 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 			case stateRetry:
 				retried++
 				e.last = errs[i]
+				if e.last != nil && IsMaybeWritten(e.last) {
+					e.maybe = true // the backend cannot say it was not taken
+				}
 				held := d.heldBehindLocked(e)
 				if out.Throttled && first && !held {
 					c.freshOut++

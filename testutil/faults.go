@@ -637,11 +637,13 @@ func (p *FaultProxy) garble(call batchCall) []byte {
 	whole := call.whole(p.requestID())
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.rng.IntN(4) == 0 {
+	// A proper prefix of a JSON object is never valid; a prefix of an XML
+	// document may be read as the answer it begins (the SDK's XML decoder
+	// stops where the body does), which is not garbling but a short answer:
+	// an XML protocol gets a page that is no answer at all.
+	if p.rng.IntN(4) == 0 || whole[0] == '<' {
 		return []byte("<html><body><h1>502 Bad Gateway</h1></body></html>\n")
 	}
-	// A proper prefix of a JSON object, or of an XML document, is never
-	// valid.
 	return whole[:1+p.rng.IntN(len(whole)-1)]
 }
 

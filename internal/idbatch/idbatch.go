@@ -6,6 +6,7 @@
 package idbatch
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -62,6 +63,10 @@ func Read[S, F any](n int, successful []S, failed []F, id func(S) *string, failu
 	return a
 }
 
+// ErrUnmentioned is the cause of the retry of an entry that the answer did
+// not mention: it may have been taken, so it is marked batch.MaybeWritten.
+var ErrUnmentioned = batch.MaybeWritten(errors.New("the answer did not mention the entry"))
+
 // What an answer said of an entry.
 const (
 	unseen = iota // in neither list: retried
@@ -84,10 +89,10 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 	index := func(id string) (int, error) {
 		i, err := strconv.Atoi(id)
 		if err != nil || i < 0 || i >= a.N || IDs[i] != id {
-			return 0, fmt.Errorf("the answer names an entry id %q that was not sent", id)
+			return 0, batch.MaybeWritten(fmt.Errorf("the answer names an entry id %q that was not sent", id))
 		}
 		if state[i] != unseen {
-			return 0, fmt.Errorf("the answer names entry id %q twice", id)
+			return 0, batch.MaybeWritten(fmt.Errorf("the answer names entry id %q twice", id))
 		}
 		return i, nil
 	}
@@ -126,8 +131,12 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 				held[g] = true
 			}
 		}
-		if s == unseen {
-			o.Retry = append(o.Retry, i)
+		switch {
+		case state[i] == unseen:
+			// Not mentioned: the service may have taken it all the same.
+			o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: ErrUnmentioned})
+		case s == unseen:
+			o.Retry = append(o.Retry, i) // taken, held behind its group
 		}
 	}
 	return o, nil
