@@ -135,20 +135,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PutEventsRequestE
 	}
 	var o batch.Outcome
 	for i, res := range out.Entries {
-		code := aws.ToString(res.ErrorCode)
-		if code == "" {
-			continue
-		}
-		e := batch.ItemError{Index: i, Err: awscall.EventBridge.EntryError(code, aws.ToString(res.ErrorMessage), false)}
-		switch {
-		case awscall.EventBridge.Throttle(code):
-			o.Throttled = true
-			fallthrough
-		case awscall.Internal(code):
-			o.Retried = append(o.Retried, e)
-		default:
-			o.Failed = append(o.Failed, e)
-		}
+		awscall.EventBridge.AddAnswer(&o, i, aws.ToString(res.ErrorCode), aws.ToString(res.ErrorMessage))
 	}
 	return o, nil
 }

@@ -70,20 +70,8 @@ func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Ou
 	}
 	var o batch.Outcome
 	for i, r := range out.RequestResponses {
-		code := aws.ToString(r.ErrorCode)
-		if code == "" {
-			continue
-		}
-		e := batch.ItemError{Index: i, Err: awscall.Firehose.EntryError(code, aws.ToString(r.ErrorMessage), false)}
-		switch {
-		case awscall.Firehose.Throttle(code): // ServiceUnavailableException: the stream's throughput
-			o.Throttled = true
-			o.Retried = append(o.Retried, e)
-		case awscall.Internal(code): // InternalFailure
-			o.Retried = append(o.Retried, e)
-		default:
-			o.Failed = append(o.Failed, e)
-		}
+		// ServiceUnavailableException is the stream's throughput: a throttle.
+		awscall.Firehose.AddAnswer(&o, i, aws.ToString(r.ErrorCode), aws.ToString(r.ErrorMessage))
 	}
 	return o, nil
 }

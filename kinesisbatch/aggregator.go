@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 )
 
 // This file holds the aggregating writer of Config.Aggregate: each call's
@@ -136,7 +137,7 @@ func writeAggregated[T any](ctx context.Context, w *writer[T], entries []types.P
 			}
 			continue
 		}
-		e, retry, throttled := recordAnswer(code, aws.ToString(res.ErrorMessage))
+		e, retry, throttled := awscall.Kinesis.Answer(code, aws.ToString(res.ErrorMessage))
 		o.Throttled = o.Throttled || throttled
 		for _, i := range p.members[j] {
 			if retry {

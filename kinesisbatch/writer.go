@@ -166,10 +166,6 @@ func checkExplicitHashKey(hk string) error {
 // order within a call.
 func (w *writer[T]) Limits() batch.Limits { return w.limits }
 
-// codeInternalFailure is the code of a record that failed inside Kinesis:
-// it is retried, and is not a throttle.
-const codeInternalFailure = "InternalFailure"
-
 // Write sends one PutRecords call and maps its answer, record by record, to
 // an Outcome: a throttled record (ProvisionedThroughputExceededException) or
 // one that failed inside Kinesis (InternalFailure) is retried, one with
@@ -185,17 +181,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PutRecordsRequest
 	}
 	var o batch.Outcome
 	for i, res := range out.Records {
-		code := aws.ToString(res.ErrorCode)
-		if code == "" {
-			continue
-		}
-		e, retry, throttled := recordAnswer(code, aws.ToString(res.ErrorMessage))
-		o.Throttled = o.Throttled || throttled
-		if retry {
-			o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: e})
-		} else {
-			o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
-		}
+		awscall.Kinesis.AddAnswer(&o, i, aws.ToString(res.ErrorCode), aws.ToString(res.ErrorMessage))
 	}
 	return o, nil
 }
@@ -222,19 +208,6 @@ func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEn
 		return nil, batch.MaybeWritten(fmt.Errorf("kinesisbatch: PutRecords answered %d results for %d records", len(out.Records), len(entries)))
 	}
 	return out, nil
-}
-
-// recordAnswer reads a record's error code: its error, whether it is to be
-// sent again, and whether that is a throttle.
-func recordAnswer(code, message string) (e *EntryError, retry, throttled bool) {
-	e = awscall.Kinesis.EntryError(code, message, false)
-	switch {
-	case awscall.Kinesis.Throttle(code):
-		return e, true, true
-	case awscall.Internal(code):
-		return e, true, false
-	}
-	return e, false, false
 }
 
 // Name names the package in the errors of Config.Batch.

@@ -1,6 +1,10 @@
 package awscall
 
-import "github.com/aws/smithy-go"
+import (
+	"github.com/aws/smithy-go"
+
+	"github.com/batchutils/batchutils/batch"
+)
 
 // EntryError is the error of one entry of a batch call that the service
 // refused on its own, or kept refusing until the retries ran out: the
@@ -62,3 +66,34 @@ var internalCodes = map[string]bool{
 func Internal(code string) bool { return internalCodes[code] }
 
 var _ smithy.APIError = (*EntryError)(nil)
+
+// Answer reads the error code of one entry's answer, for a service that
+// answers each entry with a code or none (Kinesis, Firehose, EventBridge):
+// the entry's error, whether it is to be sent again (a throttle, or a
+// failure inside the service), and whether that is a throttle.
+func (s *Service) Answer(code, message string) (e *EntryError, retry, throttled bool) {
+	e = s.EntryError(code, message, false)
+	switch {
+	case s.Throttle(code):
+		return e, true, true
+	case Internal(code):
+		return e, true, false
+	}
+	return e, false, false
+}
+
+// AddAnswer files in o what the answer of entry i says: nothing for an
+// entry taken (code ""), Retried for one to send again (and Throttled for a
+// throttle), Failed for one refused.
+func (s *Service) AddAnswer(o *batch.Outcome, i int, code, message string) {
+	if code == "" {
+		return
+	}
+	e, retry, throttled := s.Answer(code, message)
+	o.Throttled = o.Throttled || throttled
+	if retry {
+		o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: e})
+		return
+	}
+	o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: e})
+}
