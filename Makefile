@@ -78,7 +78,9 @@ cover:
 	$(GO) tool cover -html=cover.out -o cover.html
 	$(GO) tool cover -func=cover.out
 
-## demo: write 100,000 records into a local server; flags in DEMOFLAGS (see -help)
+## demo: write 100,000 records into a local DynamoDB and Kinesis, and a few
+## thousand through each moto backend (SQS, CloudWatch, Firehose, EventBridge,
+## SNS); flags in DEMOFLAGS (see -help), e.g. DEMOFLAGS="-backends sns,firehose"
 DEMOFLAGS ?=
 demo:
 	$(RUN_SERVERS) $(GO) run ./internal/cmd/demo $(DEMOFLAGS)

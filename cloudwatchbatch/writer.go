@@ -87,7 +87,6 @@ func check(m *types.MetricDatum, now time.Time) error {
 		}
 	}
 	s := m.StatisticValues
-	nums := slices.Concat(m.Values, m.Counts)
 	set := len(slices.DeleteFunc([]bool{m.Value != nil, len(m.Values) > 0, s != nil}, func(b bool) bool { return !b }))
 	switch {
 	case set != 1:
@@ -97,15 +96,15 @@ func check(m *types.MetricDatum, now time.Time) error {
 			ErrInvalidValue, len(m.Values), len(m.Counts), MaxValues)
 	case s != nil && (s.SampleCount == nil || s.Sum == nil || s.Minimum == nil || s.Maximum == nil):
 		return fmt.Errorf("%w: StatisticValues needs SampleCount, Sum, Minimum and Maximum", ErrInvalidValue)
-	case s != nil:
-		nums = []float64{*s.SampleCount, *s.Sum, *s.Minimum, *s.Maximum}
-	case m.Value != nil:
-		nums = append(nums, *m.Value)
 	}
-	for _, v := range nums {
-		if math.IsNaN(v) || math.Abs(v) > maxMagnitude {
-			return fmt.Errorf("%w: %v is not a number from -2^360 to 2^360", ErrInvalidValue, v)
+	bad, badValue := false, 0.0
+	numbers(m, func(v float64) {
+		if !bad && (math.IsNaN(v) || math.Abs(v) > maxMagnitude) {
+			bad, badValue = true, v
 		}
+	})
+	if bad {
+		return fmt.Errorf("%w: %v is not a number from -2^360 to 2^360", ErrInvalidValue, badValue)
 	}
 	switch t, r := *m.Timestamp, m.StorageResolution; {
 	case m.Unit != "" && !slices.Contains(m.Unit.Values(), m.Unit):
@@ -116,6 +115,27 @@ func check(m *types.MetricDatum, now time.Time) error {
 		return fmt.Errorf("%w: %v is not from two weeks before to two hours after %v", ErrInvalidTimestamp, t, now)
 	}
 	return nil
+}
+
+// numbers calls fn with each number of m, without gathering them into a
+// slice: its Value, Values, Counts and the four of its StatisticValues (all
+// set: check has checked them).
+func numbers(m *types.MetricDatum, fn func(float64)) {
+	if m.Value != nil {
+		fn(*m.Value)
+	}
+	for _, v := range m.Values {
+		fn(v)
+	}
+	for _, v := range m.Counts {
+		fn(v)
+	}
+	if s := m.StatisticValues; s != nil {
+		fn(*s.SampleCount)
+		fn(*s.Sum)
+		fn(*s.Minimum)
+		fn(*s.Maximum)
+	}
 }
 
 // maxMagnitude is 2^360, the largest magnitude CloudWatch takes.
@@ -143,17 +163,10 @@ func size(m *types.MetricDatum) int {
 		field("Dimensions.member.30.Value", escapedLen(*d.Name)+escapedLen(*d.Value))
 		field("Dimensions.member.30.Name", 0)
 	}
-	nums := slices.Concat(m.Values, m.Counts)
-	if m.Value != nil {
-		nums = append(nums, *m.Value)
-	}
-	if s := m.StatisticValues; s != nil {
-		nums = append(nums, *s.SampleCount, *s.Sum, *s.Minimum, *s.Maximum)
-	}
 	var buf [32]byte
-	for _, v := range nums { // as the query protocol writes them: every digit
+	numbers(m, func(v float64) { // as the query protocol writes them: every digit
 		field("StatisticValues.SampleCount", len(strconv.AppendFloat(buf[:0], v, 'f', -1, 64)))
-	}
+	})
 	field("Timestamp", len("2006-01-02T15%3A04%3A05.999Z"))
 	field("Unit", escapedLen(string(m.Unit)))
 	field("StorageResolution", len("60"))

@@ -21,6 +21,24 @@ type writer[T any] struct {
 	client             Client
 	bus                *string // nil: the default bus
 	source, detailType string
+	// sourcePtr and detailTypePtr point to source and detailType: the
+	// entries of the events that take Config's share them (nil if unset).
+	sourcePtr, detailTypePtr *string
+}
+
+// newWriter returns the writer of a Dispatcher; bus "" is the default bus.
+func newWriter[T any](client Client, bus, source, detailType string) *writer[T] {
+	w := &writer[T]{client: client, source: source, detailType: detailType}
+	if bus != "" {
+		w.bus = &bus
+	}
+	if source != "" {
+		w.sourcePtr = &w.source
+	}
+	if detailType != "" {
+		w.detailTypePtr = &w.detailType
+	}
+	return w
 }
 
 // Limits returns PutEvents' limits: 10 entries, whose sizes add up to less
@@ -46,7 +64,7 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PutEventsRequestEntry], er
 		}
 		ev = *v
 	default:
-		ev = Event{Detail: v}
+		ev = Event{Detail: any(item)} // not v: the switch's would then be boxed for an Event too
 	}
 	if ev.Source == "" {
 		ev.Source = w.source
@@ -66,11 +84,17 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PutEventsRequestEntry], er
 		e.Size += len(r)
 	}
 	e.Value = types.PutEventsRequestEntry{
-		Source:       aws.String(ev.Source),
-		DetailType:   aws.String(ev.DetailType),
+		Source:       w.sourcePtr,
+		DetailType:   w.detailTypePtr,
 		Detail:       aws.String(detail),
 		Resources:    ev.Resources,
 		EventBusName: w.bus,
+	}
+	if ev.Source != w.source {
+		e.Value.Source = aws.String(ev.Source)
+	}
+	if ev.DetailType != w.detailType {
+		e.Value.DetailType = aws.String(ev.DetailType)
 	}
 	if !ev.Time.IsZero() {
 		e.Size += TimeBytes
@@ -99,18 +123,29 @@ func checkNames(source, detailType string, empty bool) error {
 // detailOf returns the JSON text of an event's Detail, checked to be one
 // JSON object.
 func detailOf(d any) (string, error) {
-	if raw, ok := d.(json.RawMessage); ok {
-		d = []byte(raw) // as it is, not compacted
-	}
-	text, err := awscall.Payload[[]byte](d)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidDetail, err)
+	var text []byte
+	// encoded says that encoding/json wrote text: then it is valid UTF-8
+	// and valid JSON, and only its first byte is left to check.
+	encoded := false
+	switch v := d.(type) {
+	case json.RawMessage:
+		text = v // as it is, not compacted
+	case []byte:
+		text = v
+	case string:
+		text = []byte(v)
+	default:
+		var err error
+		if text, err = awscall.Payload[[]byte](d); err != nil {
+			return "", fmt.Errorf("%w: %w", ErrInvalidDetail, err)
+		}
+		encoded = true
 	}
 	trimmed := bytes.TrimLeft(text, " \t\r\n")
 	switch {
-	case !utf8.Valid(text):
+	case !encoded && !utf8.Valid(text):
 		return "", fmt.Errorf("%w: it is not UTF-8", ErrInvalidDetail)
-	case len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(text):
+	case len(trimmed) == 0 || trimmed[0] != '{' || !encoded && !json.Valid(text):
 		return "", fmt.Errorf("%w: %.40q", ErrInvalidDetail, text)
 	}
 	return string(text), nil

@@ -34,7 +34,17 @@ func (w *writer[T]) MetricLabels() (backend, target string) { return "firehose",
 // Encode makes item's record and measures it as Firehose does: its data's
 // bytes.
 func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
-	data, err := awscall.Payload[[]byte](any(item))
+	// What Payload does, without boxing a []byte or a string first.
+	var data []byte
+	var err error
+	switch v := any(item).(type) {
+	case []byte:
+		data = v
+	case string:
+		data = []byte(v)
+	default:
+		data, err = awscall.Payload[[]byte](any(item))
+	}
 	if data == nil {
 		data = []byte{} // the SDK refuses a nil Data
 	}

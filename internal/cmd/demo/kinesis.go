@@ -14,9 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,21 +45,14 @@ func (o kinesisOrder) KinesisPartitionKey() string { return o.Customer }
 
 // runKinesis is the Kinesis part of the program; it returns the exit status.
 // It runs only against a local endpoint from $BATCHUTILS_KINESIS_ENDPOINT.
-func runKinesis(args []string, stdout, stderr io.Writer) int {
-	endpoint := os.Getenv(kinesisEndpointEnv)
+func runKinesis(ctx context.Context, opts options, stdout, stderr io.Writer) int {
+	endpoint, status := localEndpoint(opts, kinesisEndpointEnv, "kinesis", stderr)
 	if endpoint == "" {
-		return exitOK // not started by make demo: nothing to show
+		return status
 	}
-	opts, err := parseFlags(args, io.Discard)
-	if err != nil || opts.useAWS {
-		return exitOK // -aws: the Kinesis part runs against a local server only
-	}
-	ctx, stop := signalContext()
-	defer stop()
-
 	client := newKinesisClient(endpoint, opts.concurrency)
 	stream := "batchutils-demo-" + randomHex(4)
-	fmt.Fprintf(stderr, "\ndemo: creating stream %s (%d shards) on %s\n", stream, kinesisShards, endpoint)
+	fmt.Fprintf(stderr, "demo: creating stream %s (%d shards) on %s\n", stream, kinesisShards, endpoint)
 	if err := createStream(ctx, client, stream); err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return statusOf(ctx, exitFailed)
@@ -105,7 +95,7 @@ func runKinesis(args []string, stdout, stderr io.Writer) int {
 	prog.stop()
 
 	st := d.Stats()
-	status := exitOK
+	status = exitOK
 	if putErr != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "demo: Put:", putErr)
 		status = exitFailed
@@ -136,13 +126,6 @@ func runKinesis(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "ok")
 	return exitOK
-}
-
-// signalContext ends on Ctrl-C or SIGTERM; a second signal ends the program.
-func signalContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
-	return ctx, stop
 }
 
 func newKinesisClient(endpoint string, concurrency int) *kinesis.Client {

@@ -11,7 +11,8 @@
 //
 // Usage:
 //
-//	demo [-n records] [-concurrency calls] [-endpoint URL | -aws [-region R]] [-table name] [-v]
+//	demo [-backends list] [-n records] [-concurrency calls] [-endpoint URL | -aws [-region R]] [-table name]
+//	     [-sqs-n messages] [-moto-n items] [-v]
 //
 // The endpoint defaults to $BATCHUTILS_DYNAMODB_ENDPOINT, which run.sh sets.
 // With -aws it is real DynamoDB in -region, with the credentials in
@@ -22,12 +23,21 @@
 // is neither created nor deleted, the records stay in it, and only this
 // run's records (their ids share a prefix) are counted.
 //
-// With $BATCHUTILS_KINESIS_ENDPOINT set, as `make demo` does, it then puts
-// the same records into a local Kinesis stream (kinesis.go).
 // With $BATCHUTILS_MOTO_ENDPOINT set (internal/moto/run.sh sets it, and
 // `make demo` runs it), it then sends -sqs-n messages (default 1,000) to a
 // new local SQS queue through sqsbatch.Dispatcher, with their own progress
 // line, receives them back meanwhile and deletes the queue (sqs.go).
+// With $BATCHUTILS_KINESIS_ENDPOINT set, as `make demo` does, it then puts
+// the same records into a local Kinesis stream (kinesis.go). Then, on the
+// moto_server again, it puts -moto-n items (default 10,000) through each of
+// cloudwatchbatch, firehosebatch, eventbridgebatch and snsbatch into a new
+// namespace, delivery stream, event bus and topic, and reads their count
+// back where moto lets it do so cheaply (moto.go).
+//
+// -backends picks the sections, by name: dynamodb, sqs, kinesis,
+// cloudwatch, firehose, eventbridge, sns (all, by default, each skipped with
+// a note when its server's variable is not set; one that -backends names
+// must have it). Each section ends with "ok", or "FAIL" and status 1.
 //
 // Ctrl-C stops the writing; the dispatcher is given 5 seconds to write what
 // it holds, the outcome is reported, and the table the run created is
@@ -46,7 +56,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -121,14 +133,43 @@ type options struct {
 	table       string
 	verbose     bool
 	sqsN        int // messages for the SQS section (sqs.go)
+	motoN       int // items for each of the CloudWatch, Firehose, EventBridge and SNS sections (moto.go)
+	// backends are the sections to run (by their names in sections);
+	// picked says that -backends named them, and they must run.
+	backends map[string]bool
+	picked   bool
 }
 
 func main() {
-	status := run(os.Args[1:], os.Stdout, os.Stderr)
-	if status == exitOK {
-		status = runKinesis(os.Args[1:], os.Stdout, os.Stderr) // kinesis.go
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// sections are the parts of the demo, one a backend, in the order they run;
+// -backends picks some of them. Each returns an exit status.
+var sections = []section{
+	{"dynamodb", runDynamo},
+	{"sqs", runSQS},               // sqs.go
+	{"kinesis", runKinesis},       // kinesis.go
+	{"cloudwatch", runCloudWatch}, // moto.go, and so are the next three
+	{"firehose", runFirehose},
+	{"eventbridge", runEventBridge},
+	{"sns", runSNS},
+}
+
+// section is a part of the demo: its name in -backends, and the function
+// that runs it and returns an exit status.
+type section struct {
+	name string
+	run  func(ctx context.Context, opts options, stdout, stderr io.Writer) int
+}
+
+// allSections returns the names of the sections, separated by commas.
+func allSections() string {
+	names := make([]string, len(sections))
+	for i, s := range sections {
+		names[i] = s.name
 	}
-	os.Exit(status)
+	return strings.Join(names, ",")
 }
 
 // run is the whole program; it returns the exit status.
@@ -147,6 +188,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// After the first signal, the next one ends the program at once.
 	context.AfterFunc(ctx, stop)
 
+	first := true
+	for _, s := range sections {
+		if !opts.backends[s.name] {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(stdout)
+		}
+		first = false
+		if status := s.run(ctx, opts, stdout, stderr); status != exitOK {
+			return status
+		}
+	}
+	return exitOK
+}
+
+// runDynamo writes opts.n orders into a table through dynamo.Dispatcher,
+// reads their count back, and prints the outcome.
+func runDynamo(ctx context.Context, opts options, stdout, stderr io.Writer) int {
 	client, where, err := newClient(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
@@ -238,9 +298,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "FAIL")
 		return status
 	}
-	if status := runSQS(ctx, opts, stdout, stderr); status != exitOK {
-		return status
-	}
 	fmt.Fprintln(stdout, "ok")
 	return exitOK
 }
@@ -251,13 +308,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.n, "n", 100_000, "number of records to write")
-	fs.IntVar(&o.concurrency, "concurrency", 8, "BatchWriteItem calls in flight at once (batch.Config.MaxInFlight)")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "calls in flight at once, in each section (batch.Config.MaxInFlight)")
 	fs.StringVar(&o.endpoint, "endpoint", "", "URL of a DynamoDB-compatible server (default $"+endpointEnv+")")
 	fs.BoolVar(&o.useAWS, "aws", false, "write to real DynamoDB in -region, with the credentials in $AWS_ACCESS_KEY_ID,\n$AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN; it costs money")
 	fs.StringVar(&o.region, "region", "", "AWS region (default $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1)")
 	fs.StringVar(&o.table, "table", "", "write into this existing table (partition key: string \"id\", no sort key)\ninstead of creating one and deleting it at the end")
 	fs.BoolVar(&o.verbose, "v", false, "log the dispatcher's retries and failures to stderr")
 	fs.IntVar(&o.sqsN, "sqs-n", 1_000, "messages to send to a local SQS queue after the table (0: none; needs $"+sqsEndpointEnv+")")
+	fs.IntVar(&o.motoN, "moto-n", defaultMotoN, "items for each of the cloudwatch, firehose, eventbridge and sns sections (needs $"+sqsEndpointEnv+")")
+	backends := fs.String("backends", allSections(), "the sections to run, by name, separated by commas (they run in this order); dynamodb\nneeds -endpoint or -aws, kinesis $"+kinesisEndpointEnv+", the others $"+sqsEndpointEnv)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: demo [flags]
 
@@ -268,8 +327,15 @@ and deletes it at the end. It exits with status 1 if a record failed or the
 count is wrong, and 130 when interrupted (Ctrl-C: what is buffered gets 5
 seconds to be written, then the outcome is reported).
 
-'make demo' runs it against a local server (dynalite) that it starts and
-stops; pass flags with 'make demo DEMOFLAGS="-n 1000000 -concurrency 16"'.
+Then, against local servers only, it does the same with the other backends
+(-backends): -sqs-n messages to an SQS queue, -n records to a Kinesis
+stream, and -moto-n items each to a CloudWatch namespace, a Firehose stream
+(into an S3 bucket), an EventBridge bus and an SNS topic, counted back where
+the server allows it cheaply.
+
+'make demo' runs it against local servers (dynalite, kinesalite, moto) that
+it starts and stops; pass flags with 'make demo DEMOFLAGS="-n 1000000
+-concurrency 16"' or 'make demo DEMOFLAGS="-backends cloudwatch,sns"'.
 
 Flags:
 `)
@@ -280,6 +346,18 @@ Flags:
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	o.picked = explicit["backends"]
+	o.backends = map[string]bool{}
+	for _, name := range strings.Split(*backends, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !slices.ContainsFunc(sections, func(s section) bool { return s.name == name }) {
+			return o, fmt.Errorf("-backends: no section %q; the sections are %s", name, allSections())
+		}
+		o.backends[name] = true
+	}
+	dynamoOn := o.backends["dynamodb"]
 	if o.endpoint == "" {
 		o.endpoint = os.Getenv(endpointEnv)
 	}
@@ -289,13 +367,17 @@ Flags:
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected arguments %q; see -help", fs.Args())
+	case len(o.backends) == 0:
+		return o, fmt.Errorf("-backends %q: no section; the sections are %s", *backends, allSections())
 	case o.n < 1:
 		return o, fmt.Errorf("-n %d: want at least 1", o.n)
+	case o.motoN < 1:
+		return o, fmt.Errorf("-moto-n %d: want at least 1", o.motoN)
 	case o.concurrency < 1:
 		return o, fmt.Errorf("-concurrency %d: want at least 1", o.concurrency)
 	case o.useAWS && explicit["endpoint"]:
 		return o, errors.New("-aws and -endpoint exclude each other")
-	case !o.useAWS && o.endpoint == "":
+	case dynamoOn && !o.useAWS && o.endpoint == "":
 		return o, errors.New("no endpoint: run `make demo`, which starts a local server, or pass -endpoint URL, or -aws for real DynamoDB")
 	case !o.useAWS && explicit["region"]:
 		return o, errors.New("-region only applies with -aws")

@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -38,16 +37,15 @@ type Event struct {
 
 // runSQS sends opts.sqsN messages to a new queue on the local SQS-compatible
 // server, receives them meanwhile, prints the outcome like the table's, and
-// deletes the queue. It
-// does nothing with -aws or -sqs-n 0, and says so when no server is set.
+// deletes the queue. It does nothing with -sqs-n 0; see localEndpoint for
+// when it is skipped.
 func runSQS(ctx context.Context, opts options, stdout, stderr io.Writer) int {
-	endpoint := os.Getenv(sqsEndpointEnv)
-	switch {
-	case opts.useAWS || opts.sqsN <= 0:
+	if opts.sqsN <= 0 {
 		return exitOK
-	case endpoint == "":
-		fmt.Fprintf(stderr, "demo: no SQS section: $%s is not set (make demo sets it)\n", sqsEndpointEnv)
-		return exitOK
+	}
+	endpoint, status := localEndpoint(opts, sqsEndpointEnv, "sqs", stderr)
+	if endpoint == "" {
+		return status
 	}
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConnsPerHost = opts.concurrency + 2
@@ -110,7 +108,7 @@ func runSQS(ctx context.Context, opts options, stdout, stderr io.Writer) int {
 	prog.stop()
 
 	st := d.Stats()
-	status := exitOK
+	status = exitOK
 	if sendErr != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "demo: Send:", sendErr)
 		status = exitFailed
@@ -146,8 +144,10 @@ func runSQS(ctx context.Context, opts options, stdout, stderr io.Writer) int {
 	}
 	if status != exitOK {
 		fmt.Fprintln(stdout, "FAIL")
+		return status
 	}
-	return status
+	fmt.Fprintln(stdout, "ok")
+	return exitOK
 }
 
 // receiveIdle is how long receiveAll waits for a message before it gives up.
