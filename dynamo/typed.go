@@ -17,7 +17,7 @@ import (
 // the item, looks at every field's kind, tags and methods again for every
 // item, and allocates each attribute value on its own. structPlan does the
 // same work once per type, in New, and then makes each item's map from the
-// field offsets, with its attribute values in three allocations and its
+// field offsets, with its attribute values in one allocation and its
 // numbers in one string, counting its sizes on the way (ddbsize.Counter) so
 // that the map is not walked again. The map it makes is the one
 // attributevalue makes, value for value (TestStructPlanMatchesAttributevalue
@@ -26,8 +26,19 @@ import (
 
 // structPlan encodes the items of one struct type.
 type structPlan struct {
-	fields        []planField
-	nS, nN, nBool int // fields of each attribute type
+	fields []planField
+	nN     int // number fields
+	// slots is how many planValues an item takes: as many as the most
+	// fields of one attribute type.
+	slots int
+}
+
+// planValues holds one attribute value of each type that a plan makes:
+// an item's values are made in one slice of them.
+type planValues struct {
+	s types.AttributeValueMemberS
+	n types.AttributeValueMemberN
+	b types.AttributeValueMemberBOOL
 }
 
 // planField is a field that the plan marshals.
@@ -48,6 +59,7 @@ func planOf(t reflect.Type, opts func(*attributevalue.EncoderOptions)) *structPl
 		return nil
 	}
 	p := &structPlan{}
+	var nS, nBool int
 	seen := make(map[string]bool, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -78,9 +90,9 @@ func planOf(t reflect.Type, opts func(*attributevalue.EncoderOptions)) *structPl
 		}
 		switch ft.Kind() {
 		case reflect.String:
-			p.nS++
+			nS++
 		case reflect.Bool:
-			p.nBool++
+			nBool++
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
 			reflect.Float32, reflect.Float64:
@@ -90,6 +102,7 @@ func planOf(t reflect.Type, opts func(*attributevalue.EncoderOptions)) *structPl
 		}
 		p.fields = append(p.fields, planField{name: name, offset: f.Offset, kind: ft.Kind()})
 	}
+	p.slots = max(nS, p.nN, nBool)
 	return p
 }
 
@@ -98,17 +111,11 @@ func planOf(t reflect.Type, opts func(*attributevalue.EncoderOptions)) *structPl
 func (p *structPlan) encode(item unsafe.Pointer) (map[string]types.AttributeValue, ddbsize.Counter) {
 	var c ddbsize.Counter
 	m := make(map[string]types.AttributeValue, len(p.fields))
-	var (
-		ss []types.AttributeValueMemberS
-		ns []types.AttributeValueMemberN
-		bs []types.AttributeValueMemberBOOL
-	)
-	if p.nS > 0 {
-		ss = make([]types.AttributeValueMemberS, 0, p.nS)
+	var vals []planValues
+	if p.slots > 0 {
+		vals = make([]planValues, p.slots)
 	}
-	if p.nBool > 0 {
-		bs = make([]types.AttributeValueMemberBOOL, 0, p.nBool)
-	}
+	nS, nBool := 0, 0
 	// The numbers are written one after the other into one buffer, made
 	// one string, and cut from it: one allocation for all of them. ends
 	// holds where each one ends.
@@ -122,15 +129,17 @@ func (p *structPlan) encode(item unsafe.Pointer) (map[string]types.AttributeValu
 		at := unsafe.Add(item, f.offset)
 		switch f.kind {
 		case reflect.String:
-			s := *(*string)(at)
-			ss = append(ss, types.AttributeValueMemberS{Value: s})
-			m[f.name] = &ss[len(ss)-1]
-			c.String(f.name, s)
+			v := &vals[nS].s
+			nS++
+			v.Value = *(*string)(at)
+			m[f.name] = v
+			c.String(f.name, v.Value)
 		case reflect.Bool:
-			b := *(*bool)(at)
-			bs = append(bs, types.AttributeValueMemberBOOL{Value: b})
-			m[f.name] = &bs[len(bs)-1]
-			c.Bool(f.name, b)
+			v := &vals[nBool].b
+			nBool++
+			v.Value = *(*bool)(at)
+			m[f.name] = v
+			c.Bool(f.name, v.Value)
 		case reflect.Int:
 			buf = strconv.AppendInt(buf, int64(*(*int)(at)), 10)
 			end = append(end, len(buf))
@@ -170,7 +179,6 @@ func (p *structPlan) encode(item unsafe.Pointer) (map[string]types.AttributeValu
 		}
 	}
 	if p.nN > 0 {
-		ns = make([]types.AttributeValueMemberN, p.nN)
 		nums := string(buf)
 		start, j := 0, 0
 		for _, f := range p.fields {
@@ -178,7 +186,7 @@ func (p *structPlan) encode(item unsafe.Pointer) (map[string]types.AttributeValu
 			case reflect.String, reflect.Bool:
 				continue
 			}
-			n := &ns[j]
+			n := &vals[j].n
 			n.Value = nums[start:end[j]]
 			start = end[j]
 			m[f.name] = n
