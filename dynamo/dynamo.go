@@ -135,7 +135,8 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if err := checkItemType(reflect.TypeFor[T](), tagKey); err != nil {
 		return nil, err
 	}
-	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T](), tagKey).walk, tagKey: tagKey}
+	w := &writer[T]{client: client, cfg: cfg, walk: typeInfoOf(reflect.TypeFor[T](), tagKey).walk, tagKey: tagKey,
+		plan: planOf(reflect.TypeFor[T](), cfg.EncoderOptions)}
 	w.enc = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
 		if cfg.EncoderOptions != nil {
 			cfg.EncoderOptions(o)

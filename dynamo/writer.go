@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,8 +24,9 @@ type writer[T any] struct {
 	cfg    Config
 	enc    *attributevalue.Encoder
 	limits batch.Limits
-	walk   bool   // T may hold an interface or itself: checkValues each item
-	tagKey string // the encoder's TagKey, for checkValues
+	walk   bool        // T may hold an interface or itself: checkValues each item
+	tagKey string      // the encoder's TagKey, for checkValues
+	plan   *structPlan // nil: attributevalue marshals the items (typed.go)
 }
 
 // JSON around one write request in the body.
@@ -47,9 +49,19 @@ func (w *writer[T]) encodeDelete(item T) (batch.Entry[types.WriteRequest], error
 // to send, keyed by the item's primary key.
 func (w *writer[T]) encode(item T, del bool) (batch.Entry[types.WriteRequest], error) {
 	var r batch.Entry[types.WriteRequest]
-	av, err := w.marshal(item)
-	if err != nil {
-		return r, err
+	var (
+		av      map[string]types.AttributeValue
+		sizes   ddbsize.Counter
+		counted bool // sizes holds av's sizes
+	)
+	if w.plan != nil {
+		av, sizes = w.plan.encode(unsafe.Pointer(&item))
+		counted = w.cfg.PartitionKeyLocation == "" // else av is changed below
+	} else {
+		var err error
+		if av, err = w.marshal(item); err != nil {
+			return r, err
+		}
 	}
 	pk, sk, err := w.keyOf(av)
 	if err != nil {
@@ -74,7 +86,13 @@ func (w *writer[T]) encode(item T, del bool) (batch.Entry[types.WriteRequest], e
 		r.Size = deleteOverhead + ddbsize.JSONSize(keyAV)
 		return r, nil
 	}
-	size, js, plain := ddbsize.SizesChecked(av)
+	var size, js int
+	var plain bool
+	if counted {
+		size, js, plain = sizes.Sizes()
+	} else {
+		size, js, plain = ddbsize.SizesChecked(av)
+	}
 	if !plain {
 		if err := validateItem(av); err != nil {
 			return r, err

@@ -92,6 +92,12 @@ func runOursConfig(ctx context.Context, client *dynamodb.Client, items []Item, c
 // hand-written loop does. No other checks: no key, size or duplicate
 // checks.
 func runRaw(ctx context.Context, client *dynamodb.Client, table string, items []Item, inFlight int, tiny bool) (time.Duration, error) {
+	return runRawStream(ctx, client, table, len(items), func(i int) Item { return items[i] }, inFlight, tiny)
+}
+
+// runRawStream is runRaw for n items made one at a time by item(i), as
+// they are marshalled: for the runs that stream more items than they keep.
+func runRawStream(ctx context.Context, client *dynamodb.Client, table string, n int, item func(i int) Item, inFlight int, tiny bool) (time.Duration, error) {
 	newBackOff := batch.DefaultBackOff
 	if tiny {
 		newBackOff = tinyBackOff
@@ -152,9 +158,9 @@ func runRaw(ctx context.Context, client *dynamodb.Client, table string, items []
 	}
 	wrs := make([]types.WriteRequest, 0, 25)
 	var err error
-	for _, it := range items {
+	for i := range n {
 		var av map[string]types.AttributeValue
-		if av, err = attributevalue.MarshalMap(it); err != nil {
+		if av, err = attributevalue.MarshalMap(item(i)); err != nil {
 			break
 		}
 		wrs = append(wrs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
