@@ -16,6 +16,13 @@ import (
 // the ready queue without passing over anything, and per-key order holds by
 // construction: the items of a key leave their keyState in order, and only
 // when none of the key is out.
+//
+// Most keys have one item at a time. The first item of a key with nothing
+// else pending waits in the ready queue on its own, as an item without a key
+// does, and is its key's lone item: the key is busy from then on, and its out
+// count includes the lone item, so that a later item of the key waits in the
+// keyState until the lone one is finished. (Not for a backend that keeps the
+// order of a call: there, the items of a key go together.)
 
 // queue is the pending items and those waiting for a retry: the ready
 // queue holds the items without a key and the keys that may be sent, in the
@@ -24,11 +31,11 @@ type queue[T any] struct {
 	ready       ring[slot[T]]
 	readyItems  int // what the ready queue holds for the next batches
 	readyBytes  int
-	keys        map[string]*keyState[T] // the keys with items not finished
-	retrying    retryHeap[T]            // what waits for its backoff to end
-	touched     []*keyState[T]          // keys a call settled, to update
-	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
-	freeKeys    []*keyState[T]          // for reuse
+	keys        keyTable[T]    // the keys with items not finished
+	retrying    retryHeap[T]   // what waits for its backoff to end
+	touched     []*keyState[T] // keys a call settled, to update
+	retriedKeys []*keyState[T] // keys with an item left to retry in the call being settled
+	freeKeys    []*keyState[T] // for reuse
 	freeEntries []*entry[T]
 	freeFlights []*flight[T]
 	waitPending int // pending items with a SubmitWait caller
@@ -57,14 +64,18 @@ type entry[T any] struct {
 // keyState is what the dispatcher knows of a key with items accepted and
 // not finished.
 type keyState[T any] struct {
-	key string
+	key  string
+	hash uint64 // of key, in keys
 	// items are the key's items not in flight, oldest first: items sent
 	// before and waiting to go again, then fresh ones. items[head:] are live.
 	items []*entry[T]
 	head  int
 	fresh int // of the live items, how many were never sent (the last ones)
 	bytes int // the sum of the live items' sizes
-	out   int // items of the key in flight
+	out   int // items of the key in flight, and the lone one
+	// lone is the key's only item while it waits in the ready queue on its
+	// own, never sent; nil once it is taken into a batch.
+	lone *entry[T]
 	// retry collects the key's items that a call in flight left to retry,
 	// in order; they return to items when none of the key is in flight.
 	retry   []*entry[T]
@@ -197,8 +208,8 @@ func (d *Dispatcher[T]) queueItemLocked(e *entry[T], front bool) {
 	d.readyBytes += e.size
 }
 
-// addLocked files a newly accepted item.
-func (d *Dispatcher[T]) addLocked(e *entry[T], key string, ks *keyState[T]) {
+// addLocked files a newly accepted item; h is the hash of its key.
+func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyState[T]) {
 	if e.wait != nil {
 		d.waitPending++
 	}
@@ -207,7 +218,13 @@ func (d *Dispatcher[T]) addLocked(e *entry[T], key string, ks *keyState[T]) {
 		return
 	}
 	if ks == nil {
-		ks = d.newKeyLocked(key)
+		ks = d.newKeyLocked(key, h)
+		if !d.limits.InOrder {
+			e.ks = ks
+			ks.lone, ks.out, ks.busy = e, 1, true
+			d.queueItemLocked(e, false)
+			return
+		}
 	}
 	e.ks = ks
 	d.unreadyLocked(ks)
@@ -244,8 +261,29 @@ func (d *Dispatcher[T]) replaceLocked(ks *keyState[T], item T, size int, wc *wai
 	d.finishSeqLocked(old)
 }
 
-// newKeyLocked adds key, with nothing filed under it yet, to d.keys.
-func (d *Dispatcher[T]) newKeyLocked(key string) *keyState[T] {
+// replaceLoneLocked puts a new item in the place of the key's lone one,
+// which counts as replaced, as replaceLocked does.
+func (d *Dispatcher[T]) replaceLoneLocked(ks *keyState[T], item T, size int, wc *waitCall) {
+	e := ks.lone
+	old := e.seq
+	d.seq++
+	d.submitted++
+	d.replaced++
+	d.bufBytes += size - e.size
+	d.readyBytes += size - e.size
+	e.item, e.size, e.seq = item, size, d.seq
+	if wc != nil {
+		if e.wait == nil {
+			d.waitPending++
+		}
+		wc.next, e.wait = e.wait, wc
+	}
+	d.finishSeqLocked(old)
+}
+
+// newKeyLocked adds key, whose hash is h, with nothing filed under it yet,
+// to d.keys.
+func (d *Dispatcher[T]) newKeyLocked(key string, h uint64) *keyState[T] {
 	var ks *keyState[T]
 	if n := len(d.freeKeys); n > 0 {
 		ks = d.freeKeys[n-1]
@@ -253,14 +291,14 @@ func (d *Dispatcher[T]) newKeyLocked(key string) *keyState[T] {
 	} else {
 		ks = new(keyState[T])
 	}
-	ks.key = key
-	d.keys[key] = ks
+	ks.key, ks.hash = key, h
+	d.keys.add(ks)
 	return ks
 }
 
 // dropKeyLocked forgets a key with nothing left: no item filed, none out.
 func (d *Dispatcher[T]) dropKeyLocked(ks *keyState[T]) {
-	delete(d.keys, ks.key)
+	d.keys.remove(ks.hash, ks)
 	items, retry := ks.items[:0], ks.retry[:0]
 	*ks = keyState[T]{items: items, retry: retry}
 	if len(d.freeKeys) < d.maxBuf {
@@ -374,6 +412,9 @@ func (d *Dispatcher[T]) nextLocked() *flight[T] {
 
 // takeLocked moves e into f.
 func (d *Dispatcher[T]) takeLocked(f *flight[T], e *entry[T]) {
+	if ks := e.ks; ks != nil && ks.lone == e {
+		ks.lone = nil // out counts it already
+	}
 	if e.wait != nil {
 		d.waitPending--
 	}
