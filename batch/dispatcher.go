@@ -279,21 +279,29 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	}
 	d.mu.Lock()
 	var ks *keyState[T]
+	var lone *entry[T]
 	for {
 		if d.closing {
 			d.mu.Unlock()
 			return ErrClosed
 		}
 		if key != "" {
-			ks = d.keys.get(h, key)
-			if ks != nil && (ks.fresh > 0 || ks.lone != nil) && d.policy != KeepDuplicates {
+			ks, lone = d.keys.get(h, key)
+			pendingLone := lone
+			if ks != nil {
+				pendingLone = ks.lone
+			}
+			if pendingLone != nil && pendingLone.taken {
+				pendingLone = nil
+			}
+			if (pendingLone != nil || (ks != nil && ks.fresh > 0)) && d.policy != KeepDuplicates {
 				if d.policy == RejectDuplicates {
 					d.mu.Unlock()
 					d.reject()
 					return ErrDuplicate
 				}
-				if ks.lone != nil {
-					d.replaceLoneLocked(ks, item, size, wc)
+				if pendingLone != nil {
+					d.replaceLoneLocked(pendingLone, item, size, wc)
 				} else {
 					d.replaceLocked(ks, item, size, wc)
 				}
@@ -328,7 +336,7 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	d.submitted++
 	d.bufItems++
 	d.bufBytes += size
-	d.addLocked(e, key, h, ks)
+	d.addLocked(e, key, h, ks, lone)
 	d.dispatchIfDueLocked()
 	if d.interval > 0 && d.wakeAt.IsZero() {
 		d.kickLocked() // the timed flush has something to wait for
@@ -484,7 +492,7 @@ func (d *Dispatcher[T]) abortLocked() {
 	}
 	clear(d.retrying)
 	d.retrying = d.retrying[:0]
-	for _, ks := range d.keys.all() {
+	for _, ks := range d.keys.states() {
 		d.flyItems -= ks.retried
 		for ks.live() > 0 {
 			e := ks.popFront()

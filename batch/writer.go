@@ -418,7 +418,9 @@ func retryDue(now time.Time, wait time.Duration) time.Time {
 // finishLocked ends an item: written (err nil) or failed. flying says it
 // was counted in flight.
 func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
-	if ks := e.ks; ks != nil && (flying || ks.lone == e) {
+	if e.alone {
+		d.keys.remove(e.hash, nil, e)
+	} else if ks := e.ks; ks != nil && (flying || ks.lone == e) {
 		if ks.lone == e { // failed before it was sent: Close gave up
 			ks.lone = nil
 		}
