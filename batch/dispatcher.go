@@ -142,7 +142,7 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 			ttl:         cfg.ItemTTL,
 		},
 		rate:      newRateControl(lim.MaxItems),
-		queue:     queue[T]{keys: make(map[string]*keyState[T])},
+		queue:     queue[T]{keys: newKeyTable[T]()},
 		scheduler: scheduler{stop: make(chan struct{})},
 		lifecycle: lifecycle{closeDone: make(chan struct{})},
 	}
@@ -273,22 +273,38 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 		d.reject()
 		return fmt.Errorf("%w: %d bytes, the most is %d", ErrItemTooLarge, size, d.limits.MaxItemBytes)
 	}
+	var h uint64
+	if key != "" {
+		h = d.keys.hash(key)
+	}
 	d.mu.Lock()
 	var ks *keyState[T]
+	var lone *entry[T]
 	for {
 		if d.closing {
 			d.mu.Unlock()
 			return ErrClosed
 		}
 		if key != "" {
-			ks = d.keys[key]
-			if ks != nil && ks.fresh > 0 && d.policy != KeepDuplicates {
+			ks, lone = d.keys.get(h, key)
+			pendingLone := lone
+			if ks != nil {
+				pendingLone = ks.lone
+			}
+			if pendingLone != nil && pendingLone.taken {
+				pendingLone = nil
+			}
+			if (pendingLone != nil || (ks != nil && ks.fresh > 0)) && d.policy != KeepDuplicates {
 				if d.policy == RejectDuplicates {
 					d.mu.Unlock()
 					d.reject()
 					return ErrDuplicate
 				}
-				d.replaceLocked(ks, item, size, wc)
+				if pendingLone != nil {
+					d.replaceLoneLocked(pendingLone, item, size, wc)
+				} else {
+					d.replaceLocked(ks, item, size, wc)
+				}
 				d.dispatchIfDueLocked()
 				d.mu.Unlock()
 				return nil
@@ -320,7 +336,7 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	d.submitted++
 	d.bufItems++
 	d.bufBytes += size
-	d.addLocked(e, key, ks)
+	d.addLocked(e, key, h, ks, lone)
 	d.dispatchIfDueLocked()
 	if d.interval > 0 && d.wakeAt.IsZero() {
 		d.kickLocked() // the timed flush has something to wait for
@@ -476,7 +492,7 @@ func (d *Dispatcher[T]) abortLocked() {
 	}
 	clear(d.retrying)
 	d.retrying = d.retrying[:0]
-	for _, ks := range d.keys {
+	for _, ks := range d.keys.states() {
 		d.flyItems -= ks.retried
 		for ks.live() > 0 {
 			e := ks.popFront()

@@ -16,6 +16,15 @@ import (
 // the ready queue without passing over anything, and per-key order holds by
 // construction: the items of a key leave their keyState in order, and only
 // when none of the key is out.
+//
+// Most keys have one item at a time. The first item of a key with nothing
+// else accepted waits in the ready queue on its own, as an item without a
+// key does, and is its key's lone item: it holds the key in the key table,
+// and the key has no keyState. When a second item of the key comes before
+// the lone one is finished, the key gets its keyState, busy, with the lone
+// item counted out (ks.lone while it was never taken into a batch), and the
+// second item waits there until the lone one is finished. (Not for a backend
+// that keeps the order of a call: there, the items of a key go together.)
 
 // queue is the pending items and those waiting for a retry: the ready
 // queue holds the items without a key and the keys that may be sent, in the
@@ -24,11 +33,11 @@ type queue[T any] struct {
 	ready       ring[slot[T]]
 	readyItems  int // what the ready queue holds for the next batches
 	readyBytes  int
-	keys        map[string]*keyState[T] // the keys with items not finished
-	retrying    retryHeap[T]            // what waits for its backoff to end
-	touched     []*keyState[T]          // keys a call settled, to update
-	retriedKeys []*keyState[T]          // keys with an item left to retry in the call being settled
-	freeKeys    []*keyState[T]          // for reuse
+	keys        keyTable[T]    // the keys with items not finished
+	retrying    retryHeap[T]   // what waits for its backoff to end
+	touched     []*keyState[T] // keys a call settled, to update
+	retriedKeys []*keyState[T] // keys with an item left to retry in the call being settled
+	freeKeys    []*keyState[T] // for reuse
 	freeEntries []*entry[T]
 	freeFlights []*flight[T]
 	waitPending int // pending items with a SubmitWait caller
@@ -52,19 +61,29 @@ type entry[T any] struct {
 	// ErrOutcomeUnknown.
 	maybe bool
 	wait  *waitCall // SubmitWait callers, or nil
+	// alone says the item is its key's lone item and holds the key in the
+	// key table, under hash: its key has no keyState.
+	alone bool
+	key   string // the key of a lone item
+	hash  uint64
+	taken bool // it was taken into a batch at least once
 }
 
 // keyState is what the dispatcher knows of a key with items accepted and
 // not finished.
 type keyState[T any] struct {
-	key string
+	key  string
+	hash uint64 // of key, in keys
 	// items are the key's items not in flight, oldest first: items sent
 	// before and waiting to go again, then fresh ones. items[head:] are live.
 	items []*entry[T]
 	head  int
 	fresh int // of the live items, how many were never sent (the last ones)
 	bytes int // the sum of the live items' sizes
-	out   int // items of the key in flight
+	out   int // items of the key in flight, and the lone one
+	// lone is the key's lone item while it waits in the ready queue, never
+	// taken into a batch (then, it counts in out).
+	lone *entry[T]
 	// retry collects the key's items that a call in flight left to retry,
 	// in order; they return to items when none of the key is in flight.
 	retry   []*entry[T]
@@ -197,8 +216,9 @@ func (d *Dispatcher[T]) queueItemLocked(e *entry[T], front bool) {
 	d.readyBytes += e.size
 }
 
-// addLocked files a newly accepted item.
-func (d *Dispatcher[T]) addLocked(e *entry[T], key string, ks *keyState[T]) {
+// addLocked files a newly accepted item; h is the hash of its key, and ks
+// and lone are what the key table holds for it.
+func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyState[T], lone *entry[T]) {
 	if e.wait != nil {
 		d.waitPending++
 	}
@@ -206,8 +226,17 @@ func (d *Dispatcher[T]) addLocked(e *entry[T], key string, ks *keyState[T]) {
 		d.queueItemLocked(e, false)
 		return
 	}
-	if ks == nil {
-		ks = d.newKeyLocked(key)
+	switch {
+	case lone != nil:
+		ks = d.promoteLocked(lone)
+	case ks == nil && !d.limits.InOrder:
+		e.alone, e.key, e.hash = true, key, h
+		d.keys.add(keySlot[T]{hash: h, e: e})
+		d.queueItemLocked(e, false)
+		return
+	case ks == nil:
+		ks = d.newKeyLocked(key, h)
+		d.keys.add(keySlot[T]{hash: h, ks: ks})
 	}
 	e.ks = ks
 	d.unreadyLocked(ks)
@@ -244,8 +273,41 @@ func (d *Dispatcher[T]) replaceLocked(ks *keyState[T], item T, size int, wc *wai
 	d.finishSeqLocked(old)
 }
 
-// newKeyLocked adds key, with nothing filed under it yet, to d.keys.
-func (d *Dispatcher[T]) newKeyLocked(key string) *keyState[T] {
+// replaceLoneLocked puts a new item in the place of e, a lone item not yet
+// taken into a batch, which counts as replaced, as replaceLocked does.
+func (d *Dispatcher[T]) replaceLoneLocked(e *entry[T], item T, size int, wc *waitCall) {
+	old := e.seq
+	d.seq++
+	d.submitted++
+	d.replaced++
+	d.bufBytes += size - e.size
+	d.readyBytes += size - e.size
+	e.item, e.size, e.seq = item, size, d.seq
+	if wc != nil {
+		if e.wait == nil {
+			d.waitPending++
+		}
+		wc.next, e.wait = e.wait, wc
+	}
+	d.finishSeqLocked(old)
+}
+
+// promoteLocked gives the key of a lone item its keyState, busy while the
+// lone item is not finished.
+func (d *Dispatcher[T]) promoteLocked(lone *entry[T]) *keyState[T] {
+	ks := d.newKeyLocked(lone.key, lone.hash)
+	d.keys.promote(lone.hash, lone, ks)
+	lone.alone, lone.key, lone.ks = false, "", ks
+	ks.out, ks.busy = 1, true
+	if !lone.taken {
+		ks.lone = lone
+	}
+	return ks
+}
+
+// newKeyLocked returns a keyState for key, whose hash is h, with nothing
+// filed under it yet; the caller puts it in d.keys.
+func (d *Dispatcher[T]) newKeyLocked(key string, h uint64) *keyState[T] {
 	var ks *keyState[T]
 	if n := len(d.freeKeys); n > 0 {
 		ks = d.freeKeys[n-1]
@@ -253,14 +315,13 @@ func (d *Dispatcher[T]) newKeyLocked(key string) *keyState[T] {
 	} else {
 		ks = new(keyState[T])
 	}
-	ks.key = key
-	d.keys[key] = ks
+	ks.key, ks.hash = key, h
 	return ks
 }
 
 // dropKeyLocked forgets a key with nothing left: no item filed, none out.
 func (d *Dispatcher[T]) dropKeyLocked(ks *keyState[T]) {
-	delete(d.keys, ks.key)
+	d.keys.remove(ks.hash, ks, nil)
 	items, retry := ks.items[:0], ks.retry[:0]
 	*ks = keyState[T]{items: items, retry: retry}
 	if len(d.freeKeys) < d.maxBuf {
@@ -374,6 +435,10 @@ func (d *Dispatcher[T]) nextLocked() *flight[T] {
 
 // takeLocked moves e into f.
 func (d *Dispatcher[T]) takeLocked(f *flight[T], e *entry[T]) {
+	e.taken = true
+	if ks := e.ks; ks != nil && ks.lone == e {
+		ks.lone = nil // out counts it already
+	}
 	if e.wait != nil {
 		d.waitPending--
 	}

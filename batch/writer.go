@@ -418,12 +418,17 @@ func retryDue(now time.Time, wait time.Duration) time.Time {
 // finishLocked ends an item: written (err nil) or failed. flying says it
 // was counted in flight.
 func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
+	if e.alone {
+		d.keys.remove(e.hash, nil, e)
+	} else if ks := e.ks; ks != nil && (flying || ks.lone == e) {
+		if ks.lone == e { // failed before it was sent: Close gave up
+			ks.lone = nil
+		}
+		ks.out--
+		d.touched = append(d.touched, ks)
+	}
 	if flying {
 		d.flyItems--
-		if ks := e.ks; ks != nil {
-			ks.out--
-			d.touched = append(d.touched, ks)
-		}
 	}
 	d.bufItems--
 	d.bufBytes -= e.size

@@ -1,0 +1,96 @@
+package batch
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestKeyTable runs random adds, promotions and removals against a map and
+// checks after each step that every key held is found, under its state or
+// its lone item, and that no key removed is. The hashes are cut to a few
+// bits, so that keys collide and runs wrap around the end of the table.
+func TestKeyTable(t *testing.T) {
+	tests := []struct {
+		name     string
+		hashBits uint
+		keys     int
+		steps    int
+	}{
+		{"distinct hashes", 64, 200, 5000},
+		{"8 hashes", 3, 200, 5000},
+		{"one hash", 0, 40, 2000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := newKeyTable[int]()
+			hashOf := func(key string) uint64 {
+				if tt.hashBits == 0 {
+					return 7
+				}
+				return tab.hash(key) & (1<<tt.hashBits - 1)
+			}
+			type held struct {
+				ks *keyState[int]
+				e  *entry[int]
+			}
+			model := map[string]held{}
+			rng := rand.New(rand.NewPCG(1, 2))
+			for step := range tt.steps {
+				key := strconv.Itoa(rng.IntN(tt.keys))
+				h := hashOf(key)
+				ks, e := tab.get(h, key)
+				want := model[key]
+				if ks != want.ks || e != want.e {
+					t.Fatalf("step %d: get(%q) = (%p, %p), want (%p, %p)", step, key, ks, e, want.ks, want.e)
+				}
+				switch {
+				case ks == nil && e == nil:
+					if rng.IntN(2) == 0 {
+						e := &entry[int]{alone: true, key: key, hash: h}
+						tab.add(keySlot[int]{hash: h, e: e})
+						model[key] = held{e: e}
+					} else {
+						ks := &keyState[int]{key: key, hash: h}
+						tab.add(keySlot[int]{hash: h, ks: ks})
+						model[key] = held{ks: ks}
+					}
+				case e != nil && rng.IntN(3) == 0:
+					ks := &keyState[int]{key: key, hash: h}
+					tab.promote(h, e, ks)
+					model[key] = held{ks: ks}
+				default:
+					tab.remove(h, ks, e)
+					delete(model, key)
+				}
+				if tab.n != len(model) {
+					t.Fatalf("step %d: %d keys held, want %d", step, tab.n, len(model))
+				}
+			}
+			var wantStates, gotStates []string
+			for key, h := range model {
+				if ks, e := tab.get(hashOf(key), key); ks != h.ks || e != h.e {
+					t.Errorf("get(%q) = (%p, %p), want (%p, %p)", key, ks, e, h.ks, h.e)
+				}
+				if h.ks != nil {
+					wantStates = append(wantStates, key)
+				}
+			}
+			for _, ks := range tab.states() {
+				gotStates = append(gotStates, ks.key)
+			}
+			sortStrings := cmp.Transformer("sort", func(s []string) map[string]bool {
+				m := map[string]bool{}
+				for _, k := range s {
+					m[k] = true
+				}
+				return m
+			})
+			if diff := cmp.Diff(wantStates, gotStates, sortStrings); diff != "" {
+				t.Errorf("states() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
