@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // jsonEndpoint is what FakeSQS and FakeKinesis share: the checks of an AWS
@@ -116,18 +118,89 @@ func (e *jsonEndpoint) fail(w http.ResponseWriter, status int, code, msg string)
 }
 
 // unquote returns the value of a JSON string that the scanner returned
-// raw: raw itself when it has no escape.
+// raw: raw itself when it has no escape, else a copy without them.
 func unquote(raw []byte) ([]byte, bool) {
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return raw, true
 	}
-	q := make([]byte, 0, len(raw)+2)
-	q = append(append(append(q, '"'), raw...), '"')
-	var s string
-	if err := json.Unmarshal(q, &s); err != nil {
-		return nil, false
+	return appendUnquoted(nil, raw)
+}
+
+// appendUnquoted appends to dst the value of a JSON string that the scanner
+// returned raw (and so checked), as encoding/json decodes it: a lone
+// surrogate becomes U+FFFD.
+func appendUnquoted(dst, raw []byte) ([]byte, bool) {
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\\')
+		if j < 0 {
+			return append(dst, raw[i:]...), true
+		}
+		dst = append(dst, raw[i:i+j]...)
+		i += j
+		if i+1 >= len(raw) {
+			return nil, false
+		}
+		switch c := raw[i+1]; c {
+		case '"', '\\', '/':
+			dst = append(dst, c)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := hex4(raw[i+2:])
+			if !ok {
+				return nil, false
+			}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(-1), false
+				if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					r2, ok = hex4(raw[i+2:])
+				}
+				if d := utf16.DecodeRune(r, r2); ok && d != utf8.RuneError {
+					r = d
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		default:
+			return nil, false
+		}
+		i += 2
 	}
-	return []byte(s), true
+	return dst, true
+}
+
+// hex4 reads the four hexadecimal digits of a \u escape.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 // atomicCounter numbers the ids a fake hands out.

@@ -87,12 +87,13 @@ func (f *FakeSQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// sqsEntry is an entry found in a SendMessageBatch body: its raw id, its
-// raw body, and its size as SQS counts it (attributes included).
+// sqsEntry is an entry found in a SendMessageBatch body: its raw id, the
+// MD5 of its body, and its size as SQS counts it (attributes included).
 type sqsEntry struct {
-	id, body []byte
-	hasBody  bool
-	size     int
+	id      []byte
+	md5     [md5.Size]byte // of the body
+	hasBody bool
+	size    int
 }
 
 func (f *FakeSQS) sendMessageBatch(w http.ResponseWriter, body []byte) {
@@ -101,6 +102,7 @@ func (f *FakeSQS) sendMessageBatch(w http.ResponseWriter, body []byte) {
 		queue   []byte
 		entries = make([]sqsEntry, 0, fakeSQSMaxEntries)
 		badAttr bool
+		msg     []byte // the message body being read, unquoted
 	)
 	s := &scanner{b: body}
 	ok := s.object(func(k []byte) bool {
@@ -120,9 +122,10 @@ func (f *FakeSQS) sendMessageBatch(w http.ResponseWriter, body []byte) {
 					case "MessageBody":
 						var raw []byte
 						if raw, ok = s.str(); ok {
-							e.body, ok = unquote(raw)
+							msg, ok = appendUnquoted(msg[:0], raw)
+							e.md5 = md5.Sum(msg)
 							e.hasBody = true
-							e.size += len(e.body)
+							e.size += len(msg)
 						}
 					case "MessageAttributes":
 						var n int
@@ -197,13 +200,12 @@ func (f *FakeSQS) sendMessageBatch(w http.ResponseWriter, body []byte) {
 			out = append(out, ',')
 		}
 		n++
-		sum := md5.Sum(e.body)
 		out = append(out, `{"Id":"`...)
 		out = append(out, e.id...)
 		out = append(out, `","MessageId":"`...)
 		out = f.messageID.appendUUID(out)
 		out = append(out, `","MD5OfMessageBody":"`...)
-		out = hex.AppendEncode(out, sum[:])
+		out = hex.AppendEncode(out, e.md5[:])
 		out = append(out, `"}`...)
 	}
 	out = append(out, `],"Failed":[`...)

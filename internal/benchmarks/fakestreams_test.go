@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -327,4 +328,27 @@ func TestStreamBodies(t *testing.T) {
 	if lo < 150 || hi > 300 || hi-lo < 100 {
 		t.Errorf("bodies of %d to %d bytes, want from about 150 to about 300", lo, hi)
 	}
+}
+
+// FuzzUnquote checks that the fakes read a JSON string as encoding/json
+// does, for the UTF-8 the SDK sends.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\"q\" \\ \/ \b\f\n\r\t"`, `"\u00e9\u2028"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ud83dx"`, `"\ude00\ud83d\u0041"`, `"\x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := &scanner{b: b}
+		raw, ok := s.str()
+		if !ok || !s.end() || !utf8.Valid(b) {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("the scanner took %q, encoding/json refuses it: %v", b, err)
+		}
+		got, ok := unquote(raw)
+		if !ok || string(got) != want {
+			t.Errorf("unquote(%q) = %q, %v; want %q", raw, got, ok, want)
+		}
+	})
 }
