@@ -85,9 +85,14 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.PutRecordsRequestEntry], e
 // the item (a []byte or string as it is, anything else as JSON; a nil
 // pointer is refused) and the key its PartitionKeyer gives.
 func encode[T any](item T) (data []byte, pk, hk string, err error) {
+	// A T of Record is read through a pointer to item, which does not
+	// escape: boxing item would copy it to the heap, once per record.
+	if r, ok := any(&item).(*Record); ok {
+		return r.Data, r.PartitionKey, r.ExplicitHashKey, nil
+	}
 	v := any(item) // boxed once
 	switch r := v.(type) {
-	case Record:
+	case Record: // T is an interface type
 		return r.Data, r.PartitionKey, r.ExplicitHashKey, nil
 	case *Record:
 		if r == nil {
@@ -125,11 +130,18 @@ func RandomPartitionKey() string {
 // checkPartitionKey checks a given partition key: valid UTF-8, and 1 to 256
 // characters as Kinesis counts them (UTF-16 code units).
 func checkPartitionKey(pk string) error {
-	if !utf8.ValidString(pk) {
-		return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidPartitionKey, pk)
-	}
 	n := 0
-	for _, c := range pk {
+	for i := 0; i < len(pk); {
+		if pk[i] < utf8.RuneSelf {
+			i++
+			n++
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(pk[i:])
+		if c == utf8.RuneError && size == 1 {
+			return fmt.Errorf("%w: %q is not valid UTF-8", ErrInvalidPartitionKey, pk)
+		}
+		i += size
 		n++
 		if c >= 0x10000 {
 			n++ // a surrogate pair

@@ -44,9 +44,18 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.SendMessageBatchRequestEnt
 // is, anything else as JSON; a nil pointer is refused), with the ids and
 // attributes its methods give.
 func toMessage[T any](item T) (Message, error) {
+	// A T of Message or string is read through a pointer to item, which
+	// does not escape: boxing item would copy it to the heap, once per
+	// message. A string has no methods: it is the body and nothing else.
+	switch x := any(&item).(type) {
+	case *Message:
+		return *x, nil
+	case *string:
+		return Message{Body: *x}, nil
+	}
 	v := any(item) // boxed once
 	switch x := v.(type) {
-	case Message:
+	case Message: // T is an interface type
 		return x, nil
 	case *Message:
 		if x == nil {

@@ -10,15 +10,19 @@ import (
 // time, CPU time, allocations, and, with an in-process fake server, the part
 // of the CPU time that the server's handlers used.
 type meter struct {
-	fake  *FakeDynamoDB // nil when the server is another process
+	fake  fakeServer // nil when the server is another process
 	start time.Time
 	cpu   time.Duration
 	mem   runtime.MemStats
 	srv   FakeStats
 }
 
+// fakeServer is an in-process fake endpoint: FakeDynamoDB, FakeSQS,
+// FakeKinesis.
+type fakeServer interface{ Stats() FakeStats }
+
 // startMeter begins a measurement; fake is the in-process server, or nil.
-func startMeter(fake *FakeDynamoDB) *meter {
+func startMeter(fake fakeServer) *meter {
 	m := &meter{fake: fake}
 	if fake != nil {
 		m.srv = fake.Stats()

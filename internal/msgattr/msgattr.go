@@ -109,12 +109,29 @@ func Check[V any](attrs map[string]V, value func(V) Value, sentinel error) (int,
 	return size, nil
 }
 
+// highBits and spaces are 0x80 and 0x20 in each byte of a word.
+const (
+	highBits = 0x8080808080808080
+	spaces   = 0x2020202020202020
+)
+
 // firstBadChar returns the byte offset and value of the first character of
 // s that the service does not allow (#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to
 // #xFFFD | #x10000 to #x10FFFF), or of the first byte that is not UTF-8
 // (as utf8.RuneError), and false; or true if there is none.
 func firstBadChar(s string) (int, rune, bool) {
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are all printable ASCII, as a
+		// JSON message mostly is: no byte with its high bit set, and none
+		// below 0x20 (a borrow out of a byte under 0x20 sets its high bit).
+		if i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if w&highBits == 0 && (w-spaces)&^w&highBits == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/batchutils/batchutils/internal/msgattr"
 )
@@ -86,3 +87,32 @@ func TestCheckText(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// FuzzCheckText checks CheckText, which reads printable ASCII eight bytes at
+// a time, against its rule read one character at a time.
+func FuzzCheckText(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text, long enough", "tab\there and\x01 there", "0123456\x1f89", "é and \uFFFE", "12345678\x80", "\xff", "abcdefgh\t\n\rijklmnop\x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := -1
+		for i, r := range s {
+			if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") ||
+				r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+				want = i
+				break
+			}
+		}
+		got := -1
+		err := msgattr.CheckText("body", s, errAttr)
+		var ce *msgattr.CharacterError
+		if errors.As(err, &ce) {
+			got = ce.Offset
+		} else if err != nil {
+			t.Fatalf("CheckText(%q) = %v, not a *CharacterError", s, err)
+		}
+		if got != want {
+			t.Errorf("CheckText(%q) finds a bad character at %d, want %d (-1: none)", s, got, want)
+		}
+	})
+}

@@ -239,6 +239,7 @@ func main() {
 		"BenchmarkFake", []string{"unprocessed=0%", "unprocessed=10%"}, "cli-cpu-ns/item")
 	endToEnd(w, r, "End to end, local dynalite (20,000 items per op; CPU is the client's, dynalite being another process):",
 		"BenchmarkDynalite", []string{""}, "cpu-ns/item")
+	streams(w, r)
 	throttle(w, r, before)
 	core(w, r)
 	heap(w, r)
