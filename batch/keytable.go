@@ -15,35 +15,36 @@ import "hash/maphash"
 // lookup, the insertion and the deletion of a key cost one hash between
 // them, where a map costs three.
 type keyTable[T any] struct {
-	seed  maphash.Seed
-	slots []keySlot[T] // a power of two long, or nil
-	n     int          // keys held
+	seed maphash.Seed
+	// hashes and refs are the places, a power of two of them, or none:
+	// the hash of the key held at each (0 where none is, since no hash is
+	// 0), and what holds it. A lookup reads hashes, eight places to a
+	// cache line, and refs only where the hash matches.
+	hashes []uint64
+	refs   []keyRef[T]
+	n      int // keys held
 }
 
-// keySlot is a place in a keyTable: a key's state, or its lone item, or
-// neither when the place is empty.
-type keySlot[T any] struct {
-	hash uint64
-	ks   *keyState[T]
-	e    *entry[T]
+// keyRef is what holds a key in a keyTable: its state, or its lone item.
+type keyRef[T any] struct {
+	ks *keyState[T]
+	e  *entry[T]
 }
 
-func (s *keySlot[T]) empty() bool { return s.ks == nil && s.e == nil }
-
-func (s *keySlot[T]) key() string {
-	if s.ks != nil {
-		return s.ks.key
+func (r *keyRef[T]) key() string {
+	if r.ks != nil {
+		return r.ks.key
 	}
-	return s.e.key
+	return r.e.key
 }
 
 func newKeyTable[T any]() keyTable[T] {
 	return keyTable[T]{seed: maphash.MakeSeed()}
 }
 
-// hash returns the hash of key, for the other methods.
+// hash returns the hash of key, for the other methods; never 0.
 func (t *keyTable[T]) hash(key string) uint64 {
-	return maphash.String(t.seed, key)
+	return maphash.String(t.seed, key) | 1
 }
 
 // get returns the state of key, whose hash is h, or its lone item, or
@@ -52,51 +53,55 @@ func (t *keyTable[T]) get(h uint64, key string) (*keyState[T], *entry[T]) {
 	if t.n == 0 {
 		return nil, nil
 	}
-	mask := uint64(len(t.slots) - 1)
+	mask := uint64(len(t.hashes) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.empty() {
+		switch t.hashes[i] {
+		case 0:
 			return nil, nil
-		}
-		if s.hash == h && s.key() == key {
-			return s.ks, s.e
+		case h:
+			if r := &t.refs[i]; r.key() == key {
+				return r.ks, r.e
+			}
 		}
 	}
 }
 
-// add puts s, whose key is not held, in t.
-func (t *keyTable[T]) add(s keySlot[T]) {
-	if 2*(t.n+1) > len(t.slots) {
+// add puts the key held by r, whose hash is h and which t does not hold,
+// in t.
+func (t *keyTable[T]) add(h uint64, r keyRef[T]) {
+	if 2*(t.n+1) > len(t.hashes) {
 		t.grow()
 	}
-	t.insert(s)
+	t.insert(h, r)
 	t.n++
 }
 
-func (t *keyTable[T]) insert(s keySlot[T]) {
-	mask := uint64(len(t.slots) - 1)
-	i := s.hash & mask
-	for !t.slots[i].empty() {
+func (t *keyTable[T]) insert(h uint64, r keyRef[T]) {
+	mask := uint64(len(t.hashes) - 1)
+	i := h & mask
+	for t.hashes[i] != 0 {
 		i = (i + 1) & mask
 	}
-	t.slots[i] = s
+	t.hashes[i], t.refs[i] = h, r
 }
 
 func (t *keyTable[T]) grow() {
-	old := t.slots
-	t.slots = make([]keySlot[T], max(16, 2*len(old)))
-	for _, s := range old {
-		if !s.empty() {
-			t.insert(s)
+	hashes, refs := t.hashes, t.refs
+	n := max(16, 2*len(hashes))
+	t.hashes, t.refs = make([]uint64, n), make([]keyRef[T], n)
+	for i, h := range hashes {
+		if h != 0 {
+			t.insert(h, refs[i])
 		}
 	}
 }
 
-// find returns the index of the place of ks and e, held under the hash h.
-func (t *keyTable[T]) find(h uint64, ks *keyState[T], e *entry[T]) uint64 {
-	mask := uint64(len(t.slots) - 1)
+// find returns the index of the place of the key held by r under the hash
+// h.
+func (t *keyTable[T]) find(h uint64, r keyRef[T]) uint64 {
+	mask := uint64(len(t.hashes) - 1)
 	i := h & mask
-	for t.slots[i].ks != ks || t.slots[i].e != e {
+	for t.hashes[i] != h || t.refs[i] != r {
 		i = (i + 1) & mask
 	}
 	return i
@@ -105,40 +110,39 @@ func (t *keyTable[T]) find(h uint64, ks *keyState[T], e *entry[T]) uint64 {
 // promote gives the key of the lone item e, held under the hash h, the
 // state ks instead.
 func (t *keyTable[T]) promote(h uint64, e *entry[T], ks *keyState[T]) {
-	s := &t.slots[t.find(h, nil, e)]
-	s.e, s.ks = nil, ks
+	t.refs[t.find(h, keyRef[T]{e: e})] = keyRef[T]{ks: ks}
 }
 
-// remove takes the key held by ks or by e, under the hash h, out of t. The
-// entries after it in its run move back to fill the gap where their probe
-// sequence allows, so that no lookup has to pass over a deleted place.
-func (t *keyTable[T]) remove(h uint64, ks *keyState[T], e *entry[T]) {
-	mask := uint64(len(t.slots) - 1)
-	i := t.find(h, ks, e)
+// remove takes the key held by r, under the hash h, out of t. The places
+// after it in its run move back to fill the gap where their probe sequence
+// allows, so that no lookup has to pass over a deleted place.
+func (t *keyTable[T]) remove(h uint64, r keyRef[T]) {
+	mask := uint64(len(t.hashes) - 1)
+	i := t.find(h, r)
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
-		s := t.slots[j]
-		if s.empty() {
+		hj := t.hashes[j]
+		if hj == 0 {
 			break
 		}
-		// s stays if its home is cyclically in (i, j]: moving it to i
-		// would put it before its home, where lookups never look.
-		home := s.hash & mask
-		if (j-home)&mask < (j-i)&mask {
+		// The key at j stays if its home is cyclically in (i, j]:
+		// moving it to i would put it before its home, where lookups
+		// never look.
+		if (j-hj&mask)&mask < (j-i)&mask {
 			continue
 		}
-		t.slots[i] = s
+		t.hashes[i], t.refs[i] = hj, t.refs[j]
 		i = j
 	}
-	t.slots[i] = keySlot[T]{}
+	t.hashes[i], t.refs[i] = 0, keyRef[T]{}
 	t.n--
 }
 
 // states returns the keys held with a state, in no order.
 func (t *keyTable[T]) states() []*keyState[T] {
 	var out []*keyState[T]
-	for _, s := range t.slots {
-		if s.ks != nil {
-			out = append(out, s.ks)
+	for _, r := range t.refs {
+		if r.ks != nil {
+			out = append(out, r.ks)
 		}
 	}
 	return out

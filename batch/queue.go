@@ -231,12 +231,12 @@ func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyStat
 		ks = d.promoteLocked(lone)
 	case ks == nil && !d.limits.InOrder:
 		e.alone, e.key, e.hash = true, key, h
-		d.keys.add(keySlot[T]{hash: h, e: e})
+		d.keys.add(h, keyRef[T]{e: e})
 		d.queueItemLocked(e, false)
 		return
 	case ks == nil:
 		ks = d.newKeyLocked(key, h)
-		d.keys.add(keySlot[T]{hash: h, ks: ks})
+		d.keys.add(h, keyRef[T]{ks: ks})
 	}
 	e.ks = ks
 	d.unreadyLocked(ks)
@@ -321,7 +321,7 @@ func (d *Dispatcher[T]) newKeyLocked(key string, h uint64) *keyState[T] {
 
 // dropKeyLocked forgets a key with nothing left: no item filed, none out.
 func (d *Dispatcher[T]) dropKeyLocked(ks *keyState[T]) {
-	d.keys.remove(ks.hash, ks, nil)
+	d.keys.remove(ks.hash, keyRef[T]{ks: ks})
 	items, retry := ks.items[:0], ks.retry[:0]
 	*ks = keyState[T]{items: items, retry: retry}
 	if len(d.freeKeys) < d.maxBuf {
