@@ -486,6 +486,9 @@ func TestRateControlSustainsCapacity(t *testing.T) {
 		{name: "16 writers, refused whole, refusals back in 1ms", writers: 16, latency: 5 * time.Millisecond, jitter: 2 * time.Millisecond, whole: true, refusedLatency: time.Millisecond},
 		{name: "16 writers, unprocessed, calls of 1 to 15ms", writers: 16, latency: 8 * time.Millisecond, jitter: 7 * time.Millisecond},
 		{name: "16 writers, refused whole, calls of 1 to 15ms", writers: 16, latency: 8 * time.Millisecond, jitter: 7 * time.Millisecond, whole: true},
+		{name: "16 writers, unprocessed, calls of 0.5 to 3.5ms", writers: 16, latency: 2 * time.Millisecond, jitter: 1500 * time.Microsecond},
+		{name: "16 writers, refused whole, calls of 0.5 to 3.5ms", writers: 16, latency: 2 * time.Millisecond, jitter: 1500 * time.Microsecond, whole: true},
+		{name: "16 writers, refused whole, calls of 0.5 to 3.5ms, refusals back in 0.2ms", writers: 16, latency: 2 * time.Millisecond, jitter: 1500 * time.Microsecond, whole: true, refusedLatency: 200 * time.Microsecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 10; seed++ {

@@ -104,7 +104,10 @@ type rateControl struct {
 	// (the backend is busy all along, whatever the cuts made since).
 	farFrom    time.Time
 	farWritten int
-	rough      bool // the last cut was to farRate on too few calls
+	farBusy    time.Duration // how long the calls counted were under way
+	farEnd     time.Time     // the last end of one
+	farSpells  int           // the spells of such time, between idle ones
+	rough      bool          // the last cut was to farRate on too few calls
 }
 
 const (
@@ -228,6 +231,7 @@ func (r *rateControl) observe(c call) {
 	}
 	if r.judging && !r.farFrom.IsZero() && !start.Before(r.farFrom) {
 		r.farWritten += c.written
+		r.busy(start, now)
 	}
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
@@ -272,12 +276,16 @@ func (r *rateControl) observe(c call) {
 	// But when the retries of a burst fill the calls, too few go for
 	// the first time to tell: then what is sent at all counts.) After a
 	// cut to a rough measure of what the backend takes (farRate, on too
-	// few calls), a fifth refused, of either, is far enough.
+	// few calls), a fifth refused, of either, is far enough. And the call
+	// must have been throttled itself: a dispatcher whose items all wait
+	// for their retries leaves the backend idle a while, and what it
+	// takes of the calls that follow is not known yet (farRate counts the
+	// calls that ended).
 	fewFresh, far := r.fresh < rateFarItems*int(r.minRate), 2
 	if r.rough {
 		far = 5
 	}
-	if r.items >= rateFarItems*int(r.minRate) && now.Sub(settled) >= 2*r.callTime &&
+	if c.written < c.items && r.items >= rateFarItems*int(r.minRate) && now.Sub(settled) >= 2*r.callTime &&
 		(!fewFresh && far*r.freshOut > r.fresh || (fewFresh || r.rough) && far*(r.items-r.written) > r.items) {
 		// Still far above what the backend takes, which is then the
 		// bottleneck: cut again at once, to what it accepts.
@@ -355,21 +363,49 @@ func (r *rateControl) acceptedSince(settled, now time.Time) float64 {
 }
 
 // farRate returns the rate the backend took, far above its capacity, since
-// farFrom: the items written in the calls counted, over the time less a
-// call's (the calls still under way are not counted). The backend was busy
+// farFrom: the items written in the calls counted, over the time they were
+// under way (busy), less a call's time in each spell of it (the calls
+// still under way are not counted). The backend was busy
 // all along, so this is its capacity, or in a fleet this dispatcher's part
 // of it, whatever the cuts made meanwhile. A few calls are a rough measure
 // (a call refused whole is all or nothing): until rateFarWritten batches
-// are counted, the count is taken as up to one batch more, so that the rate
-// is not cut far below the capacity on too few.
+// are counted, the count is taken as one batch more, so that the rate is
+// not cut far below the capacity on too few, and before one batch, the
+// rate is halved.
 func (r *rateControl) farRate(now time.Time) float64 {
-	span := now.Sub(r.farFrom)
-	span = max(span-r.callTime, span/2)
+	span := max(r.farBusy-time.Duration(r.farSpells)*r.callTime, r.farBusy/2)
 	written := float64(r.farWritten)
-	if r.farWritten < rateFarWritten*int(r.minRate) {
-		written += min(r.minRate, written)
+	switch {
+	case written < r.minRate:
+		// Not a batch yet: nothing to measure by, but that the rate is
+		// far above the capacity. Halve it.
+		return r.rateAt(now) / 2
+	case r.farWritten < rateFarWritten*int(r.minRate):
+		written += r.minRate
 	}
 	return written / max(span.Seconds(), 0.001)
+}
+
+// busy counts a call from start to end into the time the calls counted for
+// farRate were under way. A gap between them longer than twice the rate's
+// spacing of calls is idle: the dispatcher had nothing to send (its items
+// waited for their retries), the backend was not kept busy, and what it
+// took then says nothing of its capacity. A shorter gap is the rate's.
+func (r *rateControl) busy(start, end time.Time) {
+	if end.Before(r.farEnd) {
+		return
+	}
+	gap := start.Sub(r.farEnd)
+	switch {
+	case gap <= 0:
+		r.farBusy += end.Sub(r.farEnd)
+	case gap > time.Duration(2*r.minRate/r.rateAt(end)*float64(time.Second)):
+		r.farBusy += end.Sub(start)
+		r.farSpells++
+	default:
+		r.farBusy += end.Sub(r.farEnd)
+	}
+	r.farEnd = end
 }
 
 // leakyRate returns the rate the backend accepted of late: the leaky sum
@@ -386,6 +422,7 @@ func (r *rateControl) leakyRate() float64 {
 func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	if first {
 		r.farFrom, r.farWritten = now.Add(r.callTime), 0
+		r.farBusy, r.farEnd, r.farSpells = 0, r.farFrom, 1
 		r.shareAtCut, r.deeper = r.share, false
 		r.prevLimited = r.limited
 		if r.limited {
@@ -393,7 +430,9 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 		}
 	}
 	r.cuts++
-	r.rough = false
+	// The first cut of a dispatcher is to what the backend took of late,
+	// its burst capacity too: a rough measure.
+	r.rough = !r.prevLimited && first
 	r.judging = true
 	r.limited = true
 	r.wMax = max(base, r.minRate)
