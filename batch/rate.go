@@ -303,9 +303,13 @@ func (r *rateControl) observe(c call) {
 			r.floor = min(r.floor, got)
 		case !r.deeper:
 			// It did not help; perhaps it was not low enough. Cut once
-			// more before deciding.
+			// more before deciding, to what the backend accepts: what
+			// the calls since the cut took, or if more, what those since
+			// the first cut took while they kept it busy (farRate): a
+			// dispatcher whose items all waited for their retries sent
+			// little since the cut, and that is not the backend's limit.
 			r.deeper = true
-			r.cut(now, min(r.rateAt(now), r.acceptedSince(settled, now)), false)
+			r.cut(now, min(r.rateAt(now), max(r.acceptedSince(settled, now), r.farRate(now))), false)
 		default:
 			// Twice lower did not help: the backend refuses that share
 			// whatever the rate. Undo the cuts.
