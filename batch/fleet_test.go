@@ -26,9 +26,13 @@ type fleetSim struct {
 	// refusedLatency, if positive, is how long a call refused whole takes
 	// (a refusal comes back sooner than a call that is taken).
 	refusedLatency time.Duration
-	duration       time.Duration
-	bucket         time.Duration // width of the timeline's buckets
-	seed           uint64
+	// buffered, if positive, bounds a member's items accepted but not yet
+	// written, those waiting for a retry included, as Config.MaxBuffered
+	// does: while it is full, no fresh item comes in.
+	buffered int
+	duration time.Duration
+	bucket   time.Duration // width of the timeline's buckets
+	seed     uint64
 }
 
 // fleetMember is one dispatcher: it writes from start to stop (0: to the
@@ -107,6 +111,7 @@ func (s fleetSim) run() fleetTimeline {
 	tl := fleetTimeline{bucket: s.bucket}
 	rcs := make([]*rateControl, len(s.members))
 	retries := make([][]retryGroup, len(s.members))
+	outstanding := make([]int, len(s.members)) // items taken, not yet written
 	for m := range s.members {
 		rcs[m] = newRateControl(s.batch)
 		tl.accepted = append(tl.accepted, make([]int, nb))
@@ -161,8 +166,13 @@ func (s fleetSim) run() fleetTimeline {
 			i++
 		}
 		retries[m] = rs
-		if n < s.batch {
-			call = append(call, retryGroup{n: s.batch - n})
+		fresh := s.batch - n
+		if s.buffered > 0 {
+			fresh = max(0, min(fresh, s.buffered-outstanding[m]))
+		}
+		if fresh > 0 {
+			call = append(call, retryGroup{n: fresh})
+			outstanding[m] += fresh
 		}
 		return call
 	}
@@ -202,6 +212,11 @@ func (s fleetSim) run() fleetTimeline {
 				continue // the member has stopped: its writer ends
 			}
 			groups := take(m, e.at)
+			if len(groups) == 0 {
+				// Nothing to send: the writer waits for a retry or room.
+				push(fleetEvent{at: e.at.Add(time.Millisecond), kind: fleetFree, member: m})
+				continue
+			}
 			wait, cuts := r.reserve(s.batch, e.at)
 			push(fleetEvent{at: e.at.Add(wait), kind: fleetArrive, member: m, groups: groups, cuts: cuts, waited: wait > 0})
 		case fleetArrive:
@@ -222,6 +237,7 @@ func (s fleetSim) run() fleetTimeline {
 				accepted = 0
 			}
 			tokens -= float64(accepted)
+			outstanding[m] -= accepted
 			// The items left are the last ones of the call.
 			var bounced []retryGroup
 			freshOut, keep := 0, accepted
@@ -375,7 +391,7 @@ func TestFleetSharesCapacity(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sim := fleetSim{
 				writers: 4, batch: 25, latency: 5 * time.Millisecond, jitter: 2 * time.Millisecond,
-				capacity: fleetCapacity, burst: fleetCapacity / 4, whole: tc.whole, refusedLatency: tc.refusedLatency,
+				capacity: fleetCapacity, burst: fleetCapacity / 4, whole: tc.whole, refusedLatency: tc.refusedLatency, buffered: 1_000,
 				bucket: 50 * time.Millisecond,
 			}
 			var fs []fleetFigures
@@ -411,6 +427,87 @@ func TestFleetSharesCapacity(t *testing.T) {
 				}
 				if g.max > 0 && m > g.max {
 					t.Errorf("median %s %.3f, want at most %.2f", g.name, m, g.max)
+				}
+			}
+		})
+	}
+}
+
+// sustained returns what a single member's timeline shows of a run against
+// a capacity, as BenchmarkThrottle measures it: the share of the capacity
+// sustained ((accepted - burst) / duration / capacity), calls per batch
+// items, and the longest time the backend accepted less than low of its
+// capacity, from the first bucket at low or more on (after the first cut).
+func (tl fleetTimeline) sustained(s fleetSim, low float64) (share, calls float64, longest time.Duration) {
+	acc := 0
+	for _, v := range tl.accepted[0] {
+		acc += v
+	}
+	share = (float64(acc) - s.burst) / s.duration.Seconds() / s.capacity
+	calls = tl.callsPer(s.batch, []int{0}, 0, s.duration)
+	perBucket := low * s.capacity * tl.bucket.Seconds()
+	started, run := false, time.Duration(0)
+	for _, v := range tl.accepted[0] {
+		if float64(v) >= perBucket {
+			started, run = true, 0
+			continue
+		}
+		if started {
+			run += tl.bucket
+			longest = max(longest, run)
+		}
+	}
+	return share, calls, longest
+}
+
+// TestRateControlSustainsCapacity runs one rate control at 4 and 16
+// writers against a capacity, its excess left unprocessed or the call
+// refused whole, on a simulated clock, on ten seeds: every seed must keep
+// the capacity busy (not only the median), with few calls that bounce, and
+// no cut may leave the rate far below the capacity for long.
+func TestRateControlSustainsCapacity(t *testing.T) {
+	const (
+		minShare   = 0.95
+		maxCalls   = 1.1
+		low        = 0.7
+		maxLowTime = 200 * time.Millisecond
+	)
+	for _, tc := range []struct {
+		name            string
+		writers         int
+		latency, jitter time.Duration
+		whole           bool
+		refusedLatency  time.Duration
+	}{
+		{name: "4 writers, unprocessed", writers: 4, latency: 2 * time.Millisecond, jitter: time.Millisecond},
+		{name: "16 writers, unprocessed", writers: 16, latency: 5 * time.Millisecond, jitter: 2 * time.Millisecond},
+		{name: "4 writers, refused whole", writers: 4, latency: 2 * time.Millisecond, jitter: time.Millisecond, whole: true},
+		{name: "16 writers, refused whole", writers: 16, latency: 5 * time.Millisecond, jitter: 2 * time.Millisecond, whole: true},
+		{name: "16 writers, refused whole, refusals back in 1ms", writers: 16, latency: 5 * time.Millisecond, jitter: 2 * time.Millisecond, whole: true, refusedLatency: time.Millisecond},
+		{name: "16 writers, unprocessed, calls of 1 to 15ms", writers: 16, latency: 8 * time.Millisecond, jitter: 7 * time.Millisecond},
+		{name: "16 writers, refused whole, calls of 1 to 15ms", writers: 16, latency: 8 * time.Millisecond, jitter: 7 * time.Millisecond, whole: true},
+		{name: "16 writers, unprocessed, calls of 0.5 to 3.5ms", writers: 16, latency: 2 * time.Millisecond, jitter: 1500 * time.Microsecond},
+		{name: "16 writers, refused whole, calls of 0.5 to 3.5ms", writers: 16, latency: 2 * time.Millisecond, jitter: 1500 * time.Microsecond, whole: true},
+		{name: "16 writers, refused whole, calls of 0.5 to 3.5ms, refusals back in 0.2ms", writers: 16, latency: 2 * time.Millisecond, jitter: 1500 * time.Microsecond, whole: true, refusedLatency: 200 * time.Microsecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for seed := uint64(1); seed <= 10; seed++ {
+				sim := fleetSim{
+					members: []fleetMember{{}},
+					writers: tc.writers, batch: 25, latency: tc.latency, jitter: tc.jitter,
+					capacity: 20_000, burst: 5_000, whole: tc.whole, refusedLatency: tc.refusedLatency, buffered: 1_000,
+					duration: 4 * time.Second, bucket: 50 * time.Millisecond, seed: seed,
+				}
+				share, calls, longest := sim.run().sustained(sim, low)
+				t.Logf("seed %2d: %.3f of the capacity sustained, %.3f calls/25, longest below %.1f of it %v", seed, share, calls, low, longest)
+				if share < minShare {
+					t.Errorf("seed %d: %.3f of the capacity sustained, want at least %.2f", seed, share, minShare)
+				}
+				if calls > maxCalls {
+					t.Errorf("seed %d: %.3f calls per 25 items, want at most %.2f", seed, calls, maxCalls)
+				}
+				if longest > maxLowTime {
+					t.Errorf("seed %d: below %.1f of the capacity for %v, want at most %v", seed, low, longest, maxLowTime)
 				}
 			}
 		})

@@ -48,7 +48,10 @@ import (
 // than half of what is sent: then the rate is far above the backend's
 // capacity (as at the start of a run, when the backend's burst capacity
 // runs out, or when a dispatcher joins a fleet), and what it accepts is its
-// capacity.
+// capacity. That is measured from the first cut of the run on, over all
+// the calls since (farRate): the calls of a few milliseconds are too few
+// to measure it by, and a rate cut on them to half the capacity takes a
+// second to grow back.
 type rateControl struct {
 	mu sync.Mutex
 
@@ -96,6 +99,15 @@ type rateControl struct {
 	shareAtCut  float64 // the share that caused it
 	prevLimited bool    // what to go back to if it did not help
 	prevRate    float64 // the rate in force before the first cut
+	// What the backend took of the calls that started a call's time after
+	// the first cut or later: far above its capacity, the rate it takes
+	// (the backend is busy all along, whatever the cuts made since).
+	farFrom    time.Time
+	farWritten int
+	farBusy    time.Duration // how long the calls counted were under way
+	farEnd     time.Time     // the last end of one
+	farSpells  int           // the spells of such time, between idle ones
+	rough      bool          // the last cut was to farRate on too few calls
 }
 
 const (
@@ -116,6 +128,8 @@ const (
 	rateMaxWait     = 100 * time.Millisecond // the longest wait booked at once
 	rateJudgeMax    = 500 * time.Millisecond // a cut not judged by then is kept
 	rateFirstCalls  = 8                      // calls seen before the first cut
+	rateFarItems    = 4                      // batches sent after a cut before it is judged far above
+	rateFarWritten  = 8                      // batches written that measure what the backend takes, far above
 )
 
 func newRateControl(batchItems int) *rateControl {
@@ -215,6 +229,10 @@ func (r *rateControl) observe(c call) {
 	} else {
 		r.callTime += (d - r.callTime) / 8
 	}
+	if r.judging && !r.farFrom.IsZero() && !start.Before(r.farFrom) {
+		r.farWritten += c.written
+		r.busy(start, now)
+	}
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
@@ -254,11 +272,26 @@ func (r *rateControl) observe(c call) {
 	r.freshOut += c.freshOut
 	// Far above the capacity, the backend refuses most of what is sent
 	// for the first time. (Items sent again are left out: a hot key's
-	// retries, at the front of the queue, can fill calls of their own.)
-	if r.items >= 4*int(r.minRate) && r.fresh >= int(r.minRate) && now.Sub(settled) >= 2*r.callTime && 2*r.freshOut > r.fresh {
+	// retries, at the front of the queue, can fill calls of their own.
+	// But when the retries of a burst fill the calls, too few go for
+	// the first time to tell: then what is sent at all counts.) After a
+	// cut to a rough measure of what the backend takes (farRate, on too
+	// few calls), a fifth refused, of either, is far enough. And the call
+	// must have been throttled itself: a dispatcher whose items all wait
+	// for their retries leaves the backend idle a while, and what it
+	// takes of the calls that follow is not known yet (farRate counts the
+	// calls that ended).
+	fewFresh, far := r.fresh < rateFarItems*int(r.minRate), 2
+	if r.rough {
+		far = 5
+	}
+	if c.written < c.items && r.items >= rateFarItems*int(r.minRate) && now.Sub(settled) >= 2*r.callTime &&
+		(!fewFresh && far*r.freshOut > r.fresh || (fewFresh || r.rough) && far*(r.items-r.written) > r.items) {
 		// Still far above what the backend takes, which is then the
 		// bottleneck: cut again at once, to what it accepts.
-		r.cut(now, min(r.acceptedSince(settled, now), r.rateAt(now)), false)
+		rough := r.farWritten < rateFarWritten*int(r.minRate)
+		r.cut(now, min(r.rateAt(now), r.farRate(now)), false)
+		r.rough = rough
 		return
 	}
 	if now.Sub(settled) >= rateJudge && r.fresh >= rateJudgeCalls*int(r.minRate) {
@@ -270,9 +303,13 @@ func (r *rateControl) observe(c call) {
 			r.floor = min(r.floor, got)
 		case !r.deeper:
 			// It did not help; perhaps it was not low enough. Cut once
-			// more before deciding.
+			// more before deciding, to what the backend accepts: what
+			// the calls since the cut took, or if more, what those since
+			// the first cut took while they kept it busy (farRate): a
+			// dispatcher whose items all waited for their retries sent
+			// little since the cut, and that is not the backend's limit.
 			r.deeper = true
-			r.cut(now, min(r.rateAt(now), r.acceptedSince(settled, now)), false)
+			r.cut(now, min(r.rateAt(now), max(r.acceptedSince(settled, now), r.farRate(now))), false)
 		default:
 			// Twice lower did not help: the backend refuses that share
 			// whatever the rate. Undo the cuts.
@@ -318,17 +355,61 @@ func (r *rateControl) window(fresh, out int) {
 	}
 }
 
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+// acceptedSince returns the rate of the items written in the calls counted
+// since settled. Those are the calls that started after settled and ended
+// by now: the backend took their items over a call's time less than that
+// (the calls still under way are not counted yet), and counting over all
+// of it would put the rate too low by their share.
+func (r *rateControl) acceptedSince(settled, now time.Time) float64 {
+	span := now.Sub(settled)
+	span = max(span-r.callTime, span/2)
+	return float64(r.written) / max(span.Seconds(), 0.001)
 }
 
-// acceptedSince returns the rate of the items written in the calls counted
-// since settled.
-func (r *rateControl) acceptedSince(settled, now time.Time) float64 {
-	return float64(r.written) / max(now.Sub(settled).Seconds(), 0.001)
+// farRate returns the rate the backend took, far above its capacity, since
+// farFrom: the items written in the calls counted, over the time they were
+// under way (busy), less a call's time in each spell of it (the calls
+// still under way are not counted). The backend was busy
+// all along, so this is its capacity, or in a fleet this dispatcher's part
+// of it, whatever the cuts made meanwhile. A few calls are a rough measure
+// (a call refused whole is all or nothing): until rateFarWritten batches
+// are counted, the count is taken as one batch more, so that the rate is
+// not cut far below the capacity on too few, and before one batch, the
+// rate is halved.
+func (r *rateControl) farRate(now time.Time) float64 {
+	span := max(r.farBusy-time.Duration(r.farSpells)*r.callTime, r.farBusy/2)
+	written := float64(r.farWritten)
+	switch {
+	case written < r.minRate:
+		// Not a batch yet: nothing to measure by, but that the rate is
+		// far above the capacity. Halve it.
+		return r.rateAt(now) / 2
+	case r.farWritten < rateFarWritten*int(r.minRate):
+		written += r.minRate
+	}
+	return written / max(span.Seconds(), 0.001)
+}
+
+// busy counts a call from start to end into the time the calls counted for
+// farRate were under way. A gap between them longer than twice the rate's
+// spacing of calls is idle: the dispatcher had nothing to send (its items
+// waited for their retries), the backend was not kept busy, and what it
+// took then says nothing of its capacity. A shorter gap is the rate's.
+func (r *rateControl) busy(start, end time.Time) {
+	if end.Before(r.farEnd) {
+		return
+	}
+	gap := start.Sub(r.farEnd)
+	switch {
+	case gap <= 0:
+		r.farBusy += end.Sub(r.farEnd)
+	case gap > time.Duration(2*r.minRate/r.rateAt(end)*float64(time.Second)):
+		r.farBusy += end.Sub(start)
+		r.farSpells++
+	default:
+		r.farBusy += end.Sub(r.farEnd)
+	}
+	r.farEnd = end
 }
 
 // leakyRate returns the rate the backend accepted of late: the leaky sum
@@ -340,9 +421,12 @@ func (r *rateControl) leakyRate() float64 {
 
 // cut sets the rate to beta times base, growing from there, and judges the
 // cut later. first says the cut is the first of a run: what to go back to
-// if it does not help is what was before it.
+// if it does not help is what was before it, and what the backend takes far
+// above its capacity is measured from then on (farRate).
 func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	if first {
+		r.farFrom, r.farWritten = now.Add(r.callTime), 0
+		r.farBusy, r.farEnd, r.farSpells = 0, r.farFrom, 1
 		r.shareAtCut, r.deeper = r.share, false
 		r.prevLimited = r.limited
 		if r.limited {
@@ -350,12 +434,17 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 		}
 	}
 	r.cuts++
+	// The first cut of a dispatcher is to what the backend took of late,
+	// its burst capacity too: a rough measure.
+	r.rough = !r.prevLimited && first
 	r.judging = true
 	r.limited = true
 	r.wMax = max(base, r.minRate)
 	r.cutAt = now
-	// No burst right after a cut; calls booked before it keep their turn.
-	r.tat = later(r.tat, now.Add(burstTime))
+	// No burst right after a cut, and no gap either: the calls that
+	// waited for a turn booked before it book again (stale), so their
+	// turns are given back.
+	r.tat = now.Add(burstTime)
 	r.items, r.written, r.fresh, r.freshOut = 0, 0, 0, 0
 	r.excess = 0
 }

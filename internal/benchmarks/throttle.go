@@ -96,6 +96,27 @@ func (t Timeline) TimeTo(share float64) time.Duration {
 	return 0
 }
 
+// LongestBelow returns the longest time the endpoint accepted less than
+// rate items per second, in whole buckets, from the first bucket at rate or
+// more to the bucket in which the accepted requests reached share (0 to 1)
+// of Total: the end of a run, when the last items trickle in, is left out.
+func (t Timeline) LongestBelow(rate, share float64) time.Duration {
+	per := rate * t.Bucket.Seconds()
+	end := int(t.TimeTo(share) / t.Bucket)
+	var longest, run time.Duration
+	started := false
+	for _, n := range t.Accepted[:min(end, len(t.Accepted))] {
+		switch {
+		case float64(n) >= per:
+			started, run = true, 0
+		case started:
+			run += t.Bucket
+			longest = max(longest, run)
+		}
+	}
+	return longest
+}
+
 // NonHotRate is the rate at which requests for keys that are not hot were
 // accepted while hot keys were throttled: NonHotWhileHot per second of
 // NonHotSpan, or 0.

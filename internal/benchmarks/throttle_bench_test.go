@@ -104,6 +104,10 @@ var throttleContenders = []struct {
 //	                backoffs
 //	cap-frac        capacity runs: the fraction of the capacity sustained,
 //	                (accepted - burst) / span / capacity
+//	low-ms          capacity runs: the longest time the endpoint accepted
+//	                less than 0.7 of the capacity, in 50 ms buckets, after
+//	                it first reached it and before 95% of the items were
+//	                accepted (Timeline.LongestBelow)
 //	nonhot-items/s  hot keys: the items of the other keys accepted per
 //	                second while some hot key was still throttled
 //
@@ -141,6 +145,7 @@ func runThrottled(b *testing.B, c contender, fake *FakeDynamoDB, run func(contex
 		drain        time.Duration
 		rate, rate99 float64
 		frac, nonHot float64
+		low          time.Duration
 		iters        int
 		tl           Timeline
 	)
@@ -164,6 +169,7 @@ func runThrottled(b *testing.B, c contender, fake *FakeDynamoDB, run func(contex
 		}
 		if th := fake.Throttling; th.Capacity > 0 {
 			frac += (float64(tl.Total) - th.burst()) / tl.Span.Seconds() / th.Capacity
+			low += tl.LongestBelow(0.7*th.Capacity, 0.95)
 		}
 		nonHot += tl.NonHotRate()
 		iters++
@@ -179,6 +185,7 @@ func runThrottled(b *testing.B, c contender, fake *FakeDynamoDB, run func(contex
 	b.ReportMetric(rate99/k, "items/s-99")
 	if fake.Throttling.Capacity > 0 {
 		b.ReportMetric(frac/k, "cap-frac")
+		b.ReportMetric(float64(low.Milliseconds())/k, "low-ms")
 	}
 	if fake.Throttling.HotEvery > 0 {
 		b.ReportMetric(nonHot/k, "nonhot-items/s")
