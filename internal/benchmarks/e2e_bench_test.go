@@ -80,7 +80,11 @@ func runContender(b *testing.B, c contender, fake *FakeDynamoDB, client *dynamod
 	b.ReportAllocs()
 	ctx := context.Background()
 	var written int64
-	m := startMeter(fake)
+	var srv fakeServer // nil against a real server: a nil *FakeDynamoDB in it would not be
+	if fake != nil {
+		srv = fake
+	}
+	m := startMeter(srv)
 	for b.Loop() {
 		if _, err := c.run(ctx, client, table, items, inFlight, tiny); err != nil {
 			b.Fatal(err)
