@@ -40,7 +40,7 @@ test:
 ## peers never enter go.mod) on a fake endpoint and a local dynalite; then the
 ## contenders side by side. See docs/performance.md. About 9 minutes, plus
 ## about 7.5 for the throttling scenarios (BenchmarkThrottle, 3 rounds;
-## bench.sh redraws docs/rate-capacity.png). BENCH_BEFORE=file: the goals of issue 10 compare
+## bench.sh redraws docs/rate-capacity.png). BENCH_BEFORE=file: the throttling goals compare
 ## with that earlier output.
 BENCH_BEFORE ?=
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

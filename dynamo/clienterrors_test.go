@@ -82,7 +82,7 @@ func countingServer(t *testing.T, f *testutil.FakeDynamoDB) (url string, request
 }
 
 // Errors that no retry fixes, raised in the client before any request is
-// sent, fail the call's items at once with their cause (issue 11, case 8).
+// sent, fail the call's items at once with their cause.
 func TestClientErrorsBeforeSendingFailAtOnce(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -1,7 +1,7 @@
 package dynamo_test
 
 // Regression tests for what a cross-check against two independent
-// DynamoDB-compatible servers found (issue 11): each case below was accepted
+// DynamoDB-compatible servers found: each case below was accepted
 // at Put, or hung, before it was fixed.
 
 import (

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// Throttling scenarios of BenchmarkThrottle (issue 10).
+// Throttling scenarios of BenchmarkThrottle.
 const (
 	// capacityItemsPerSec is the table's capacity in the capacity runs.
 	capacityItemsPerSec = 20_000

@@ -7,7 +7,7 @@
 //	go run ./cmd/perftable [-before before.txt] < ../../bench.txt
 //
 // -before names the output of an earlier run (the core before a change), to
-// which the goals of issue 10 compare ours' throughput under throttling.
+// which the throttling goals compare ours' throughput under throttling.
 //
 // benchstat gives the confidence intervals; this gives the ratios.
 package main

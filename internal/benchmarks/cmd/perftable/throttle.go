@@ -29,7 +29,7 @@ func throttleName(scenario, impl string, n int) string {
 }
 
 // throttle prints the tables of BenchmarkThrottle: every figure per
-// scenario and contender, then the issue's goals against this run (and
+// scenario and contender, then the throttling goals against this run (and
 // against before, the run of the core before the change, if it has them).
 func throttle(w io.Writer, r, before results) {
 	if !r.has("BenchmarkThrottle") {
@@ -90,9 +90,9 @@ func (r results) ratioUnits(a, ua, b, ub string) string {
 	return strconv.FormatFloat(x/y, 'f', 3, 64)
 }
 
-// goals prints the goals of issue 10, each with its figure from r.
+// goals prints the throttling goals, each with its figure from r.
 func goals(w io.Writer, r, before results) {
-	fmt.Fprintln(w, "\nGoals of issue 10 (medians of this run; \"before\" is the run of the core before the change):")
+	fmt.Fprintln(w, "\nThrottling goals (medians of this run; \"before\" is the run of the core before the change):")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| goal | in flight | figure | target | |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|---|")
