@@ -77,3 +77,36 @@ func TestPayloadBytesNotCopied(t *testing.T) {
 		t.Error("Payload[[]byte] copied a []byte")
 	}
 }
+
+// TestPayloadReusesNothingItReturns encodes one item after another, and
+// after an item that fails: each body returned stays as it was, although
+// the encoder and its buffer are reused.
+func TestPayloadReusesNothingItReturns(t *testing.T) {
+	first, err := Payload[[]byte](event{User: "first", Note: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Payload[[]byte](map[string]any{"bad": make(chan int)}); err == nil {
+		t.Fatal("Payload of a channel: no error")
+	}
+	second, err := Payload[[]byte](event{User: "second", Note: "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{string(first), string(second)}
+	want := []string{`{"user":"first","note":"one"}`, `{"user":"second","note":"two"}`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bodies (-want +got):\n%s", diff)
+	}
+}
+
+// BenchmarkPayload measures the encoding of a struct item.
+func BenchmarkPayload(b *testing.B) {
+	ev := event{User: "user-123", Note: "a note of some length <with> & such"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Payload[string](ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
