@@ -256,32 +256,27 @@ func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyStat
 func (d *Dispatcher[T]) replaceLocked(ks *keyState[T], item T, size int, wc *waitCall) {
 	e := ks.items[len(ks.items)-1] // the fresh one: the last
 	d.unreadyLocked(ks)
-	old := e.seq
-	d.seq++
-	d.submitted++
-	d.replaced++
-	d.bufBytes += size - e.size
 	ks.bytes += size - e.size
-	e.item, e.size, e.seq = item, size, d.seq
-	if wc != nil {
-		if e.wait == nil {
-			d.waitPending++
-		}
-		wc.next, e.wait = e.wait, wc
-	}
+	d.replaceEntryLocked(e, item, size, wc)
 	d.reReadyLocked(ks)
-	d.finishSeqLocked(old)
 }
 
 // replaceLoneLocked puts a new item in the place of e, a lone item not yet
 // taken into a batch, which counts as replaced, as replaceLocked does.
 func (d *Dispatcher[T]) replaceLoneLocked(e *entry[T], item T, size int, wc *waitCall) {
+	d.readyBytes += size - e.size // e waits in the ready queue on its own
+	d.replaceEntryLocked(e, item, size, wc)
+}
+
+// replaceEntryLocked puts item in e, a pending entry, in the place of the
+// item it held, which counts as replaced; wc, if any, waits for the new
+// item with e's other SubmitWait callers. The caller keeps the ready counts.
+func (d *Dispatcher[T]) replaceEntryLocked(e *entry[T], item T, size int, wc *waitCall) {
 	old := e.seq
 	d.seq++
 	d.submitted++
 	d.replaced++
 	d.bufBytes += size - e.size
-	d.readyBytes += size - e.size
 	e.item, e.size, e.seq = item, size, d.seq
 	if wc != nil {
 		if e.wait == nil {
