@@ -235,7 +235,32 @@ var sqsEntryIDs = func() []string {
 // entries SQS answers in Failed are sent again at once, up to rawAttempts
 // times. No checks: no size, character or attribute checks.
 func runRawSQS(ctx context.Context, client *sqs.Client, queueURL string, bodies []string, inFlight int) error {
-	batches := make(chan []sqstypes.SendMessageBatchRequestEntry, inFlight)
+	entry := func(i, inBatch int) sqstypes.SendMessageBatchRequestEntry {
+		return sqstypes.SendMessageBatchRequestEntry{Id: &sqsEntryIDs[inBatch], MessageBody: &bodies[i]}
+	}
+	return rawLoop(len(bodies), 10, inFlight, "messages", entry, func(entries []sqstypes.SendMessageBatchRequestEntry) ([]sqstypes.SendMessageBatchRequestEntry, error) {
+		out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &queueURL, Entries: entries})
+		if err != nil {
+			return nil, err
+		}
+		var again []sqstypes.SendMessageBatchRequestEntry
+		for _, f := range out.Failed {
+			for _, e := range entries {
+				if aws.ToString(e.Id) == aws.ToString(f.Id) {
+					again = append(again, e)
+				}
+			}
+		}
+		return again, nil
+	})
+}
+
+// rawLoop is the shape of the hand-written loops: one goroutine cuts the
+// entries of n items, entry(i, place in its batch), into batches of size,
+// which inFlight goroutines send with send; send returns the entries to
+// send again at once, up to rawAttempts times.
+func rawLoop[E any](n, size, inFlight int, noun string, entry func(i, inBatch int) E, send func([]E) ([]E, error)) error {
+	batches := make(chan []E, inFlight)
 	var errs firstError
 	var wg sync.WaitGroup
 	for range inFlight {
@@ -243,33 +268,25 @@ func runRawSQS(ctx context.Context, client *sqs.Client, queueURL string, bodies 
 			for entries := range batches {
 				for attempt := 0; len(entries) > 0; attempt++ {
 					if attempt == rawAttempts {
-						errs.set(fmt.Errorf("raw: %d messages still failed after %d attempts", len(entries), rawAttempts))
+						errs.set(fmt.Errorf("raw: %d %s still failed after %d attempts", len(entries), noun, rawAttempts))
 						break
 					}
-					out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &queueURL, Entries: entries})
+					again, err := send(entries)
 					if err != nil {
 						errs.set(err)
 						break
-					}
-					var again []sqstypes.SendMessageBatchRequestEntry
-					for _, f := range out.Failed {
-						for _, e := range entries {
-							if aws.ToString(e.Id) == aws.ToString(f.Id) {
-								again = append(again, e)
-							}
-						}
 					}
 					entries = again
 				}
 			}
 		})
 	}
-	entries := make([]sqstypes.SendMessageBatchRequestEntry, 0, 10)
-	for i := range bodies {
-		entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: &sqsEntryIDs[len(entries)], MessageBody: &bodies[i]})
-		if len(entries) == 10 {
+	entries := make([]E, 0, size)
+	for i := range n {
+		entries = append(entries, entry(i, len(entries)))
+		if len(entries) == size {
 			batches <- entries
-			entries = make([]sqstypes.SendMessageBatchRequestEntry, 0, 10)
+			entries = make([]E, 0, size)
 		}
 	}
 	if len(entries) > 0 {
@@ -310,47 +327,22 @@ func runOursKinesis(ctx context.Context, client *kinesis.Client, stream string, 
 // the records answered with an ErrorCode are sent again at once, up to
 // rawAttempts times. No checks: no key or size checks.
 func runRawKinesis(ctx context.Context, client *kinesis.Client, stream string, records []kinesisbatch.Record, inFlight int) error {
-	batches := make(chan []ktypes.PutRecordsRequestEntry, inFlight)
-	var errs firstError
-	var wg sync.WaitGroup
-	for range inFlight {
-		wg.Go(func() {
-			for entries := range batches {
-				for attempt := 0; len(entries) > 0; attempt++ {
-					if attempt == rawAttempts {
-						errs.set(fmt.Errorf("raw: %d records still failed after %d attempts", len(entries), rawAttempts))
-						break
-					}
-					out, err := client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &stream, Records: entries})
-					if err != nil {
-						errs.set(err)
-						break
-					}
-					var again []ktypes.PutRecordsRequestEntry
-					for i, r := range out.Records {
-						if r.ErrorCode != nil && i < len(entries) {
-							again = append(again, entries[i])
-						}
-					}
-					entries = again
-				}
-			}
-		})
+	entry := func(i, _ int) ktypes.PutRecordsRequestEntry {
+		return ktypes.PutRecordsRequestEntry{Data: records[i].Data, PartitionKey: &records[i].PartitionKey}
 	}
-	entries := make([]ktypes.PutRecordsRequestEntry, 0, 500)
-	for i := range records {
-		entries = append(entries, ktypes.PutRecordsRequestEntry{Data: records[i].Data, PartitionKey: &records[i].PartitionKey})
-		if len(entries) == 500 {
-			batches <- entries
-			entries = make([]ktypes.PutRecordsRequestEntry, 0, 500)
+	return rawLoop(len(records), 500, inFlight, "records", entry, func(entries []ktypes.PutRecordsRequestEntry) ([]ktypes.PutRecordsRequestEntry, error) {
+		out, err := client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: &stream, Records: entries})
+		if err != nil {
+			return nil, err
 		}
-	}
-	if len(entries) > 0 {
-		batches <- entries
-	}
-	close(batches)
-	wg.Wait()
-	return errs.get()
+		var again []ktypes.PutRecordsRequestEntry
+		for i, r := range out.Records {
+			if r.ErrorCode != nil && i < len(entries) {
+				again = append(again, entries[i])
+			}
+		}
+		return again, nil
+	})
 }
 
 // firstError keeps the first error of many goroutines.
