@@ -1,0 +1,64 @@
+package awscall
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// BodyFunc writes the JSON body of a request input it knows, appended to
+// buf, and reports whether it knew in. A backend gives one for the input of
+// its batch call (a Kinesis PutRecordsInput): the body it writes must be the
+// one the SDK's serializer writes for in, member for member.
+type BodyFunc func(buf []byte, in any) ([]byte, bool)
+
+// FastBody returns p, the JSON protocol of a service client (its Options'
+// Protocol), with the body of the requests body knows written by body
+// instead of the SDK's generic serializer; every other request, and every
+// answer, goes through p as before. Set it in the request's options, next to
+// Install:
+//
+//	func(o *kinesis.Options) { o.Protocol = awscall.FastBody(o.Protocol, putRecordsBody) }
+//
+// Why: the SDK serializes a request member by member through its schema,
+// then copies the body out of its buffer; for a batch of 500 Kinesis records
+// that is a fifth of the client's CPU time. A body written for the one input
+// type, in a buffer sized once, costs a fraction of it. The method, path
+// and headers of the request are still set by p, which serializes an input
+// without members for them.
+func FastBody(p smithyhttp.ClientProtocol, body BodyFunc) smithyhttp.ClientProtocol {
+	if p == nil {
+		return nil
+	}
+	return &fastBody{ClientProtocol: p, body: body}
+}
+
+type fastBody struct {
+	smithyhttp.ClientProtocol
+	body BodyFunc
+}
+
+func (p *fastBody) SerializeRequest(ctx context.Context, schema *smithy.OperationSchema, in smithy.Serializable, req *smithyhttp.Request) error {
+	b, ok := p.body(nil, in)
+	if !ok {
+		return p.ClientProtocol.SerializeRequest(ctx, schema, in, req)
+	}
+	if err := p.ClientProtocol.SerializeRequest(ctx, schema, noMembers{}, req); err != nil {
+		return err
+	}
+	sreq, err := req.SetStream(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("set stream: %w", err)
+	}
+	*req = *sreq
+	return nil
+}
+
+// noMembers is an input without members: what the protocol serializes to
+// set a request's method, path and headers.
+type noMembers struct{}
+
+func (noMembers) Serialize(smithy.ShapeSerializer) {}

@@ -1,0 +1,73 @@
+package testutil
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// CaptureHTTP is the HTTP client of an SDK service client that sends
+// nothing: it keeps each request it is given, with its body read whole, and
+// answers 200 with Answer. Tests compare what two ways of making the same
+// request put on the wire.
+type CaptureHTTP struct {
+	// Answer is the body of every answer: JSON the operation's output
+	// can be read from. "{}" when empty.
+	Answer string
+
+	mu       sync.Mutex
+	requests []CapturedRequest
+}
+
+// CapturedRequest is a request CaptureHTTP was given.
+type CapturedRequest struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// Do keeps req and answers it.
+func (c *CaptureHTTP) Do(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	c.mu.Lock()
+	c.requests = append(c.requests, CapturedRequest{Method: req.Method, Path: req.URL.Path, Header: req.Header.Clone(), Body: body})
+	c.mu.Unlock()
+	answer := c.Answer
+	if answer == "" {
+		answer = "{}"
+	}
+	return &http.Response{
+		StatusCode:    http.StatusOK,
+		Header:        http.Header{"Content-Type": {"application/x-amz-json-1.1"}},
+		Body:          io.NopCloser(bytes.NewReader([]byte(answer))),
+		ContentLength: int64(len(answer)),
+		Request:       req,
+	}, nil
+}
+
+// Requests returns the requests kept so far and forgets them.
+func (c *CaptureHTTP) Requests() []CapturedRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.requests
+	c.requests = nil
+	return r
+}
+
+// CaptureCredentials are fixed fake credentials for a client on a
+// CaptureHTTP.
+var CaptureCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "capture", SecretAccessKey: "capture", Source: "testutil"}, nil
+})
