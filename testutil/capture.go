@@ -31,6 +31,22 @@ type CapturedRequest struct {
 	Body   []byte
 }
 
+// Wire returns the method, path and headers of r that do not change from
+// one request to the next (not the signature, date, ids or user agent), as
+// headers with "Method" and "Path" among them: what two ways of making the
+// same request must agree on.
+func (r CapturedRequest) Wire() http.Header {
+	h := http.Header{"Method": {r.Method}, "Path": {r.Path}}
+	for k, v := range r.Header {
+		switch http.CanonicalHeaderKey(k) {
+		case "Authorization", "X-Amz-Date", "Amz-Sdk-Invocation-Id", "Amz-Sdk-Request", "X-Amz-Content-Sha256", "User-Agent", "X-Amz-User-Agent":
+			continue
+		}
+		h[k] = v
+	}
+	return h
+}
+
 // Do keeps req and answers it.
 func (c *CaptureHTTP) Do(req *http.Request) (*http.Response, error) {
 	var body []byte
