@@ -210,7 +210,7 @@ func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEn
 	call := awscall.Kinesis.NewCall()
 	out, err := w.client.PutRecords(ctx, in, func(o *kinesis.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
-		o.Protocol = awscall.FastBody(o.Protocol, putRecordsBody)
+		o.Protocol = awscall.FastAnswer(awscall.FastBody(o.Protocol, putRecordsBody), putRecordsAnswer)
 	})
 	if err != nil {
 		return nil, call.Classify(ctx, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -62,3 +63,45 @@ func (p *fastBody) SerializeRequest(ctx context.Context, schema *smithy.Operatio
 type noMembers struct{}
 
 func (noMembers) Serialize(smithy.ShapeSerializer) {}
+
+// AnswerFunc reads the JSON body of a successful answer into out, the
+// operation's output, and reports whether it could: false when out is not
+// the output it knows or body is not JSON it reads. It must fill out as the
+// SDK's deserializer does, member for member.
+type AnswerFunc func(body []byte, out any) bool
+
+// FastAnswer returns p with the successful answers that answer reads read
+// by it instead of the SDK's generic deserializer: every other answer, and
+// every one answer cannot read, goes through p as before (and a body answer
+// gave up on goes to p whole). Set it in the request's options as FastBody.
+//
+// Why: the SDK reads an answer member by member through its schema and
+// allocates each string apart; for the 500 results of a Kinesis PutRecords
+// call that is 2,000 allocations. An answer read for the one output type can
+// take its strings from one copy of the body.
+func FastAnswer(p smithyhttp.ClientProtocol, answer AnswerFunc) smithyhttp.ClientProtocol {
+	if p == nil {
+		return nil
+	}
+	return &fastAnswer{ClientProtocol: p, answer: answer}
+}
+
+type fastAnswer struct {
+	smithyhttp.ClientProtocol
+	answer AnswerFunc
+}
+
+func (p *fastAnswer) DeserializeResponse(ctx context.Context, schema *smithy.OperationSchema, types *smithy.TypeRegistry, resp *smithyhttp.Response, out smithy.Deserializable) error {
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 || resp.Body == nil {
+		return p.ClientProtocol.DeserializeResponse(ctx, schema, types, resp, out)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return &smithy.DeserializationError{Err: err}
+	}
+	if len(body) > 0 && p.answer(body, out) {
+		return nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return p.ClientProtocol.DeserializeResponse(ctx, schema, types, resp, out)
+}
