@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/testutil"
@@ -42,26 +41,17 @@ func TestPutRecordBatchBodyIsTheSDKs(t *testing.T) {
 	capture := &testutil.CaptureHTTP{Answer: `{"FailedPutCount":0,"RequestResponses":[]}`}
 	client := firehose.New(firehose.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"),
 		Credentials: testutil.CaptureCredentials, HTTPClient: capture})
-	fast := func(o *firehose.Options) { o.Protocol = awscall.FastBody(o.Protocol, putRecordBatchBody) }
+	fastOpt := func(o *firehose.Options) { o.Protocol = awscall.FastBody(o.Protocol, putRecordBatchBody) }
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
-			if _, err := client.PutRecordBatch(context.Background(), in); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := client.PutRecordBatch(context.Background(), in, fast); err != nil {
-				t.Fatal(err)
-			}
-			reqs := capture.Requests()
-			if len(reqs) != 2 {
-				t.Fatalf("%d requests, want 2", len(reqs))
-			}
-			sdk, ours := reqs[0], reqs[1]
-			if diff := cmp.Diff(string(sdk.Body), string(ours.Body)); diff != "" {
-				t.Errorf("body (-sdk +ours):\n%s", diff)
-			}
-			if diff := cmp.Diff(sdk.Wire(), ours.Wire()); diff != "" {
-				t.Errorf("method, path and headers (-sdk +ours):\n%s", diff)
-			}
+			testutil.SameOnTheWire(t, capture, func(fast bool) error {
+				var opts []func(*firehose.Options)
+				if fast {
+					opts = append(opts, fastOpt)
+				}
+				_, err := client.PutRecordBatch(context.Background(), in, opts...)
+				return err
+			})
 		})
 	}
 }

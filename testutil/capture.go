@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/google/go-cmp/cmp"
 )
 
 // CaptureHTTP is the HTTP client of an SDK service client that sends
@@ -87,3 +89,27 @@ func (c *CaptureHTTP) Requests() []CapturedRequest {
 var CaptureCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 	return aws.Credentials{AccessKeyID: "capture", SecretAccessKey: "capture", Source: "testutil"}, nil
 })
+
+// SameOnTheWire makes one request twice through a client on c, the SDK's
+// way (send(false)) and the library's (send(true)), and fails t unless both
+// put the same body, byte for byte, and the same method, path and headers
+// (Wire) on the wire.
+func SameOnTheWire(t testing.TB, c *CaptureHTTP, send func(fast bool) error) {
+	t.Helper()
+	for _, fast := range []bool{false, true} {
+		if err := send(fast); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := c.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	sdk, ours := reqs[0], reqs[1]
+	if diff := cmp.Diff(string(sdk.Body), string(ours.Body)); diff != "" {
+		t.Errorf("body (-sdk +ours):\n%s", diff)
+	}
+	if diff := cmp.Diff(sdk.Wire(), ours.Wire()); diff != "" {
+		t.Errorf("method, path and headers (-sdk +ours):\n%s", diff)
+	}
+}
