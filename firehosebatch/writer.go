@@ -68,7 +68,7 @@ func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Ou
 	call := awscall.Firehose.NewCall()
 	out, err := w.client.PutRecordBatch(ctx, in, func(o *firehose.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
-		o.Protocol = awscall.FastBody(o.Protocol, putRecordBatchBody)
+		o.Protocol = awscall.FastAnswer(awscall.FastBody(o.Protocol, putRecordBatchBody), putRecordBatchAnswer)
 	})
 	if err != nil {
 		return batch.Outcome{}, call.Classify(ctx, err)

@@ -11,37 +11,16 @@ import (
 // the SDK's deserializer does, member for member: it is the call's
 // awscall.AnswerFunc. Its strings are substrings of one copy of the body,
 // and the pointers to them point into one slice: a handful of allocations
-// per call where the SDK makes four per record. A null anywhere, which the
-// service does not send, leaves the answer to the SDK.
+// per call where the SDK makes four per record. A null, which Kinesis does
+// not send, leaves the answer to the SDK.
 func putRecordsAnswer(body []byte, v any) bool {
 	out, ok := v.(*kinesis.PutRecordsOutput)
 	if !ok {
 		return false
 	}
 	r := awscall.NewJSONReader(body)
-	var (
-		o    kinesis.PutRecordsOutput
-		strs []string // what the results' string pointers point into
-		null bool
-	)
-	str := func() *string {
-		if r.Null() {
-			null = true
-			return nil
-		}
-		if len(strs) == cap(strs) {
-			// A result takes 40 bytes or more for two strings: enough
-			// room, most often, for all of them at once.
-			strs = make([]string, 0, max(len(body)/20, 2*cap(strs)))
-		}
-		strs = append(strs, r.String())
-		return &strs[len(strs)-1]
-	}
+	var o kinesis.PutRecordsOutput
 	r.Object(func(key string) {
-		if r.Null() {
-			null = true
-			return
-		}
 		switch key {
 		case "EncryptionType":
 			o.EncryptionType = types.EncryptionType(r.String())
@@ -51,21 +30,17 @@ func putRecordsAnswer(body []byte, v any) bool {
 		case "Records":
 			o.Records = make([]types.PutRecordsResultEntry, 0, MaxBatchItems)
 			r.Array(func() {
-				if r.Null() {
-					null = true
-					return
-				}
 				var e types.PutRecordsResultEntry
 				r.Object(func(key string) {
 					switch key {
 					case "ErrorCode":
-						e.ErrorCode = str()
+						e.ErrorCode = r.StringPtr()
 					case "ErrorMessage":
-						e.ErrorMessage = str()
+						e.ErrorMessage = r.StringPtr()
 					case "SequenceNumber":
-						e.SequenceNumber = str()
+						e.SequenceNumber = r.StringPtr()
 					case "ShardId":
-						e.ShardId = str()
+						e.ShardId = r.StringPtr()
 					default:
 						r.Skip()
 					}
@@ -77,7 +52,7 @@ func putRecordsAnswer(body []byte, v any) bool {
 		}
 	})
 	r.End()
-	if r.Err != nil || null {
+	if r.Err != nil {
 		return false
 	}
 	out.EncryptionType, out.FailedRecordCount, out.Records = o.EncryptionType, o.FailedRecordCount, o.Records

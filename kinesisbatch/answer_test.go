@@ -3,7 +3,6 @@ package kinesisbatch
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -60,31 +58,23 @@ func TestPutRecordsAnswerIsTheSDKs(t *testing.T) {
 	}
 	sdkErrs := map[string]bool{"garbled": true, "trailing": true, "not an object": true, "big count": true}
 	in := &kinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{{Data: []byte("x"), PartitionKey: aws.String("k")}}}
-	fast := func(o *kinesis.Options) { o.Protocol = awscall.FastAnswer(o.Protocol, putRecordsAnswer) }
+	fastOpt := func(o *kinesis.Options) { o.Protocol = awscall.FastAnswer(o.Protocol, putRecordsAnswer) }
 	ignore := []cmp.Option{cmpopts.IgnoreUnexported(kinesis.PutRecordsOutput{}, types.PutRecordsResultEntry{}), cmpopts.IgnoreFields(kinesis.PutRecordsOutput{}, "ResultMetadata")}
 	for name, answer := range answers {
 		t.Run(name, func(t *testing.T) {
-			client := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"),
-				Credentials: testutil.CaptureCredentials, HTTPClient: &testutil.CaptureHTTP{Answer: answer}, RetryMaxAttempts: 1})
 			fallBack := strings.HasPrefix(name, "null ") || sdkErrs[name]
 			if got := putRecordsAnswer([]byte(answer), new(kinesis.PutRecordsOutput)); got == fallBack {
 				t.Errorf("putRecordsAnswer read it: %t, want %t", got, !fallBack)
 			}
-			sdk, sdkErr := client.PutRecords(context.Background(), in)
-			ours, ourErr := client.PutRecords(context.Background(), in, fast)
-			if (sdkErr == nil) != (ourErr == nil) {
-				t.Fatalf("errors: sdk %v, ours %v", sdkErr, ourErr)
-			}
-			if sdkErr != nil {
-				var sde, ode *smithy.DeserializationError
-				if errors.As(sdkErr, &sde) != errors.As(ourErr, &ode) {
-					t.Errorf("errors: sdk %v, ours %v: not both DeserializationErrors", sdkErr, ourErr)
+			testutil.SameAnswer(t, answer, func(c *testutil.CaptureHTTP, fast bool) (any, error) {
+				client := kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"),
+					Credentials: testutil.CaptureCredentials, HTTPClient: c, RetryMaxAttempts: 1})
+				var opts []func(*kinesis.Options)
+				if fast {
+					opts = append(opts, fastOpt)
 				}
-				return
-			}
-			if diff := cmp.Diff(sdk, ours, ignore...); diff != "" {
-				t.Errorf("output (-sdk +ours):\n%s", diff)
-			}
+				return client.PutRecords(context.Background(), in, opts...)
+			}, ignore...)
 		})
 	}
 }

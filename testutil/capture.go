@@ -3,12 +3,14 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -111,5 +113,30 @@ func SameOnTheWire(t testing.TB, c *CaptureHTTP, send func(fast bool) error) {
 	}
 	if diff := cmp.Diff(sdk.Wire(), ours.Wire()); diff != "" {
 		t.Errorf("method, path and headers (-sdk +ours):\n%s", diff)
+	}
+}
+
+// SameAnswer reads answer, the body of a successful answer, twice through
+// a client on a CaptureHTTP that answers it: the SDK's way (call(c,
+// false)) and the library's (call(c, true)). It fails t unless both give
+// the same output (compared with opts), or both fail, each with a
+// *smithy.DeserializationError where the other has one.
+func SameAnswer(t testing.TB, answer string, call func(c *CaptureHTTP, fast bool) (any, error), opts ...cmp.Option) {
+	t.Helper()
+	c := &CaptureHTTP{Answer: answer}
+	sdk, sdkErr := call(c, false)
+	ours, ourErr := call(c, true)
+	if (sdkErr == nil) != (ourErr == nil) {
+		t.Fatalf("errors: sdk %v, ours %v", sdkErr, ourErr)
+	}
+	if sdkErr != nil {
+		var sde, ode *smithy.DeserializationError
+		if errors.As(sdkErr, &sde) != errors.As(ourErr, &ode) {
+			t.Errorf("errors: sdk %v, ours %v: not both DeserializationErrors", sdkErr, ourErr)
+		}
+		return
+	}
+	if diff := cmp.Diff(sdk, ours, opts...); diff != "" {
+		t.Errorf("output (-sdk +ours):\n%s", diff)
 	}
 }

@@ -16,12 +16,15 @@ import (
 var errSyntax = errors.New("awscall: JSON the fast reader does not read")
 
 // JSONReader reads one JSON value from a body. Its methods record the first
-// error in Err and do nothing after it.
+// error in Err and do nothing after it. A null where a method expects a
+// value of its kind is an error too: the answers read with it never hold
+// one, and the SDK's deserializer then reads the answer.
 type JSONReader struct {
-	b   []byte
-	s   string // b as a string: the strings read are its substrings
-	i   int
-	Err error
+	b    []byte
+	s    string   // b as a string: the strings read are its substrings
+	strs []string // what StringPtr's pointers point into
+	i    int
+	Err  error
 }
 
 // NewJSONReader returns a reader of body, which it copies once.
@@ -62,15 +65,6 @@ func (r *JSONReader) expect(c byte) bool {
 	}
 	r.i++
 	return true
-}
-
-// Null reads null if it comes next and reports whether it did.
-func (r *JSONReader) Null() bool {
-	if r.Err == nil && r.peek() == 'n' && r.i+4 <= len(r.b) && string(r.b[r.i:r.i+4]) == "null" {
-		r.i += 4
-		return true
-	}
-	return false
 }
 
 // Object reads an object, calling member with each key; member reads the
@@ -237,6 +231,39 @@ func (r *JSONReader) hex4() (rune, bool) {
 	return rune(v), true
 }
 
+// StringPtr reads a string and returns a pointer to it, from a slice of
+// the reader's: no allocation per string.
+func (r *JSONReader) StringPtr() *string {
+	if len(r.strs) == cap(r.strs) {
+		// A result of a batch answer takes 20 bytes or more a string:
+		// room, most often, for all of them at once.
+		r.strs = make([]string, 0, max(len(r.b)/20, 2*cap(r.strs)))
+	}
+	r.strs = append(r.strs, r.String())
+	return &r.strs[len(r.strs)-1]
+}
+
+// Bool reads true or false.
+func (r *JSONReader) Bool() bool {
+	switch {
+	case r.literal("true"):
+		return true
+	case r.literal("false"):
+		return false
+	}
+	r.fail()
+	return false
+}
+
+// literal reads lit if it comes next and reports whether it did.
+func (r *JSONReader) literal(lit string) bool {
+	if r.Err == nil && r.peek() == lit[0] && r.i+len(lit) <= len(r.b) && string(r.b[r.i:r.i+len(lit)]) == lit {
+		r.i += len(lit)
+		return true
+	}
+	return false
+}
+
 // Int32 reads an integer that fits in 32 bits.
 func (r *JSONReader) Int32() int32 {
 	v, err := strconv.ParseInt(r.number(), 10, 32)
@@ -297,13 +324,9 @@ func (r *JSONReader) Skip() {
 	case c == '"':
 		_ = r.String()
 	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []string{"true", "false", "null"} {
-			if r.i+len(lit) <= len(r.b) && string(r.b[r.i:r.i+len(lit)]) == lit {
-				r.i += len(lit)
-				return
-			}
+		if !r.literal("true") && !r.literal("false") && !r.literal("null") {
+			r.fail()
 		}
-		r.fail()
 	case c == '-' || c >= '0' && c <= '9':
 		r.number()
 	default:
