@@ -460,7 +460,10 @@ func (w *writer[T]) Write(ctx context.Context, wrs []types.WriteRequest) (batch.
 	call := awscall.DynamoDB.NewCall()
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
-	}, func(o *dynamodb.Options) { awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions) })
+	}, func(o *dynamodb.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+		o.Protocol = awscall.FastBody(o.Protocol, batchWriteItemBody)
+	})
 	if err != nil {
 		return batch.Outcome{}, call.Classify(ctx, err)
 	}
