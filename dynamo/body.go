@@ -28,18 +28,9 @@ func batchWriteItemBody(buf []byte, v any) ([]byte, bool) {
 		buf = make([]byte, 0, batchWriteItemSize(in))
 	}
 	buf = append(buf, '{')
-	comma := false
-	member := func(name string) {
-		if comma {
-			buf = append(buf, ',')
-		}
-		comma = true
-		buf = append(buf, '"')
-		buf = append(buf, name...)
-		buf = append(buf, `":`...)
-	}
+	more := false // a member was written
 	if in.RequestItems != nil {
-		member("RequestItems")
+		buf = awscall.AppendKey(buf, &more, "RequestItems")
 		buf = append(buf, '{')
 		first := true
 		for table, wrs := range in.RequestItems {
@@ -62,11 +53,11 @@ func batchWriteItemBody(buf []byte, v any) ([]byte, bool) {
 		buf = append(buf, '}')
 	}
 	if in.ReturnConsumedCapacity != "" {
-		member("ReturnConsumedCapacity")
+		buf = awscall.AppendKey(buf, &more, "ReturnConsumedCapacity")
 		buf = awscall.AppendString(buf, string(in.ReturnConsumedCapacity))
 	}
 	if in.ReturnItemCollectionMetrics != "" {
-		member("ReturnItemCollectionMetrics")
+		buf = awscall.AppendKey(buf, &more, "ReturnItemCollectionMetrics")
 		buf = awscall.AppendString(buf, string(in.ReturnItemCollectionMetrics))
 	}
 	return append(buf, '}'), true

@@ -26,15 +26,14 @@ func putRecordBatchBody(buf []byte, v any) ([]byte, bool) {
 		buf = make([]byte, 0, n)
 	}
 	buf = append(buf, '{')
+	more := false // a member was written
 	if in.DeliveryStreamName != nil {
-		buf = append(buf, `"DeliveryStreamName":`...)
+		buf = awscall.AppendKey(buf, &more, "DeliveryStreamName")
 		buf = awscall.AppendString(buf, *in.DeliveryStreamName)
 	}
 	if in.Records != nil {
-		if in.DeliveryStreamName != nil {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `"Records":[`...)
+		buf = awscall.AppendKey(buf, &more, "Records")
+		buf = append(buf, '[')
 		for i := range in.Records {
 			if i > 0 {
 				buf = append(buf, ',')

@@ -19,18 +19,9 @@ func putRecordsBody(buf []byte, v any) ([]byte, bool) {
 		buf = make([]byte, 0, putRecordsSize(in))
 	}
 	buf = append(buf, '{')
-	comma := false
-	member := func(name string) {
-		if comma {
-			buf = append(buf, ',')
-		}
-		comma = true
-		buf = append(buf, '"')
-		buf = append(buf, name...)
-		buf = append(buf, `":`...)
-	}
+	more := false // a member was written
 	if in.DryRun != nil {
-		member("DryRun")
+		buf = awscall.AppendKey(buf, &more, "DryRun")
 		if *in.DryRun {
 			buf = append(buf, "true"...)
 		} else {
@@ -38,7 +29,7 @@ func putRecordsBody(buf []byte, v any) ([]byte, bool) {
 		}
 	}
 	if in.Records != nil {
-		member("Records")
+		buf = awscall.AppendKey(buf, &more, "Records")
 		buf = append(buf, '[')
 		for i := range in.Records {
 			r := &in.Records[i]
@@ -46,25 +37,17 @@ func putRecordsBody(buf []byte, v any) ([]byte, bool) {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, '{')
-			sep := false
+			more := false
 			if r.Data != nil {
-				buf = append(buf, `"Data":`...)
+				buf = awscall.AppendKey(buf, &more, "Data")
 				buf = awscall.AppendBlob(buf, r.Data)
-				sep = true
 			}
 			if r.ExplicitHashKey != nil {
-				if sep {
-					buf = append(buf, ',')
-				}
-				buf = append(buf, `"ExplicitHashKey":`...)
+				buf = awscall.AppendKey(buf, &more, "ExplicitHashKey")
 				buf = awscall.AppendString(buf, *r.ExplicitHashKey)
-				sep = true
 			}
 			if r.PartitionKey != nil {
-				if sep {
-					buf = append(buf, ',')
-				}
-				buf = append(buf, `"PartitionKey":`...)
+				buf = awscall.AppendKey(buf, &more, "PartitionKey")
 				buf = awscall.AppendString(buf, *r.PartitionKey)
 			}
 			buf = append(buf, '}')
@@ -76,7 +59,7 @@ func putRecordsBody(buf []byte, v any) ([]byte, bool) {
 		v    *string
 	}{{"StreamARN", in.StreamARN}, {"StreamId", in.StreamId}, {"StreamName", in.StreamName}} {
 		if m.v != nil {
-			member(m.name)
+			buf = awscall.AppendKey(buf, &more, m.name)
 			buf = awscall.AppendString(buf, *m.v)
 		}
 	}

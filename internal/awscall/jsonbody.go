@@ -85,3 +85,16 @@ func BlobLen(b []byte) int {
 	}
 	return base64.StdEncoding.EncodedLen(len(b)) + 2
 }
+
+// AppendKey appends the key of an object's member, name, which needs no
+// escape (a member name of an API's model): a comma first if *more (a
+// member came before it in the object), then "name":. It sets *more.
+func AppendKey(buf []byte, more *bool, name string) []byte {
+	if *more {
+		buf = append(buf, ',')
+	}
+	*more = true
+	buf = append(buf, '"')
+	buf = append(buf, name...)
+	return append(buf, '"', ':')
+}
