@@ -50,7 +50,10 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
 		QueueUrl: &w.queueURL,
 		Entries:  entries,
-	}, func(o *sqs.Options) { awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions) })
+	}, func(o *sqs.Options) {
+		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+		o.Protocol = awscall.FastBody(o.Protocol, sendMessageBatchBody)
+	})
 	if err != nil {
 		return batch.Outcome{}, call.Classify(ctx, err)
 	}

@@ -1,0 +1,195 @@
+package sqsbatch
+
+import (
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/batchutils/batchutils/internal/awscall"
+)
+
+// sendMessageBatchBody writes the JSON body of a SendMessageBatch call, as
+// the SDK's serializer writes it: the members in the order of the API's
+// model, each only when the SDK writes it (a pointer or a slice or map that
+// is not nil, a DelaySeconds that is not 0), blobs in base64. It is the
+// call's awscall.BodyFunc: one buffer, sized up front, and no walk through
+// the model's schema per member. Map entries come in Go's map order, as the
+// SDK's do: a map of more than one attribute is the same JSON object, not
+// the same bytes.
+func sendMessageBatchBody(buf []byte, v any) ([]byte, bool) {
+	in, ok := v.(*sqs.SendMessageBatchInput)
+	if !ok {
+		return buf, false
+	}
+	if buf == nil {
+		buf = make([]byte, 0, sendMessageBatchSize(in))
+	}
+	buf = append(buf, '{')
+	open := len(buf)
+	if in.Entries != nil {
+		buf = append(buf, `"Entries":[`...)
+		for i := range in.Entries {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendEntry(buf, &in.Entries[i])
+		}
+		buf = append(buf, ']')
+	}
+	if in.QueueUrl != nil {
+		buf = appendKey(buf, open, `,"QueueUrl":`)
+		buf = awscall.AppendString(buf, *in.QueueUrl)
+	}
+	return append(buf, '}'), true
+}
+
+// appendKey appends key, the key of a member with the comma before it, to
+// the object whose first member would start at buf[open]: without the
+// comma when it is the first.
+func appendKey(buf []byte, open int, key string) []byte {
+	if len(buf) == open {
+		key = key[1:]
+	}
+	return append(buf, key...)
+}
+
+// appendEntry appends the JSON object of e, as the SDK's
+// SendMessageBatchRequestEntry.SerializeMembers writes it.
+func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
+	buf = append(buf, '{')
+	open := len(buf)
+	if e.DelaySeconds != 0 {
+		buf = append(buf, `"DelaySeconds":`...)
+		buf = strconv.AppendInt(buf, int64(e.DelaySeconds), 10)
+	}
+	if e.Id != nil {
+		buf = appendKey(buf, open, `,"Id":`)
+		buf = awscall.AppendString(buf, *e.Id)
+	}
+	if e.MessageAttributes != nil {
+		buf = appendKey(buf, open, `,"MessageAttributes":{`)
+		first := true
+		for k, a := range e.MessageAttributes {
+			if !first {
+				buf = append(buf, ',')
+			}
+			first = false
+			buf = awscall.AppendString(buf, k)
+			buf = append(buf, ':')
+			buf = appendAttribute(buf, a.BinaryListValues, a.BinaryValue, a.DataType, a.StringListValues, a.StringValue)
+		}
+		buf = append(buf, '}')
+	}
+	if e.MessageBody != nil {
+		buf = appendKey(buf, open, `,"MessageBody":`)
+		buf = awscall.AppendString(buf, *e.MessageBody)
+	}
+	if e.MessageDeduplicationId != nil {
+		buf = appendKey(buf, open, `,"MessageDeduplicationId":`)
+		buf = awscall.AppendString(buf, *e.MessageDeduplicationId)
+	}
+	if e.MessageGroupId != nil {
+		buf = appendKey(buf, open, `,"MessageGroupId":`)
+		buf = awscall.AppendString(buf, *e.MessageGroupId)
+	}
+	if e.MessageSystemAttributes != nil {
+		buf = appendKey(buf, open, `,"MessageSystemAttributes":{`)
+		first := true
+		for k, a := range e.MessageSystemAttributes {
+			if !first {
+				buf = append(buf, ',')
+			}
+			first = false
+			buf = awscall.AppendString(buf, k)
+			buf = append(buf, ':')
+			buf = appendAttribute(buf, a.BinaryListValues, a.BinaryValue, a.DataType, a.StringListValues, a.StringValue)
+		}
+		buf = append(buf, '}')
+	}
+	return append(buf, '}')
+}
+
+// appendAttribute appends the JSON object of a MessageAttributeValue or a
+// MessageSystemAttributeValue (the same members), as the SDK writes them.
+func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string, strList []string, str *string) []byte {
+	buf = append(buf, '{')
+	open := len(buf)
+	if binList != nil {
+		buf = append(buf, `"BinaryListValues":[`...)
+		for i, b := range binList {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = awscall.AppendBlob(buf, b)
+		}
+		buf = append(buf, ']')
+	}
+	if bin != nil {
+		buf = appendKey(buf, open, `,"BinaryValue":`)
+		buf = awscall.AppendBlob(buf, bin)
+	}
+	if dataType != nil {
+		buf = appendKey(buf, open, `,"DataType":`)
+		buf = awscall.AppendString(buf, *dataType)
+	}
+	if strList != nil {
+		buf = appendKey(buf, open, `,"StringListValues":[`)
+		for i, s := range strList {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = awscall.AppendString(buf, s)
+		}
+		buf = append(buf, ']')
+	}
+	if str != nil {
+		buf = appendKey(buf, open, `,"StringValue":`)
+		buf = awscall.AppendString(buf, *str)
+	}
+	return append(buf, '}')
+}
+
+// sendMessageBatchSize returns the size of in's body when none of its
+// strings needs an escape.
+func sendMessageBatchSize(in *sqs.SendMessageBatchInput) int {
+	n := len(`{"Entries":[],"QueueUrl":}`)
+	if in.QueueUrl != nil {
+		n += awscall.StringLen(*in.QueueUrl)
+	}
+	for i := range in.Entries {
+		e := &in.Entries[i]
+		n += len(`{"DelaySeconds":-2147483648,"Id":,"MessageAttributes":{},"MessageBody":,"MessageDeduplicationId":,"MessageGroupId":,"MessageSystemAttributes":{}},`)
+		for _, s := range []*string{e.Id, e.MessageBody, e.MessageDeduplicationId, e.MessageGroupId} {
+			if s != nil {
+				n += awscall.StringLen(*s)
+			}
+		}
+		for k, a := range e.MessageAttributes {
+			n += awscall.StringLen(k) + attributeSize(a.BinaryListValues, a.BinaryValue, a.DataType, a.StringListValues, a.StringValue)
+		}
+		for k, a := range e.MessageSystemAttributes {
+			n += awscall.StringLen(k) + attributeSize(a.BinaryListValues, a.BinaryValue, a.DataType, a.StringListValues, a.StringValue)
+		}
+	}
+	return n
+}
+
+// attributeSize returns the size of an attribute's value, its key's colon
+// and the comma after it, as appendAttribute writes them, when none of its
+// strings needs an escape.
+func attributeSize(binList [][]byte, bin []byte, dataType *string, strList []string, str *string) int {
+	n := len(`:{"BinaryListValues":[],"BinaryValue":,"DataType":,"StringListValues":[],"StringValue":},`) + awscall.BlobLen(bin)
+	for _, b := range binList {
+		n += awscall.BlobLen(b) + 1
+	}
+	for _, s := range strList {
+		n += awscall.StringLen(s) + 1
+	}
+	for _, s := range []*string{dataType, str} {
+		if s != nil {
+			n += awscall.StringLen(*s)
+		}
+	}
+	return n
+}
