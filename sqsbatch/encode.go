@@ -23,20 +23,34 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.SendMessageBatchRequestEnt
 		return m, err
 	}
 	m.Value = types.SendMessageBatchRequestEntry{
-		MessageBody:       &msg.Body,
 		MessageAttributes: msg.Attributes,
 		DelaySeconds:      int32(msg.Delay / time.Second),
 	}
-	if msg.GroupID != "" {
-		m.Value.MessageGroupId = &msg.GroupID
-	}
-	if msg.DeduplicationID != "" {
-		m.Value.MessageDeduplicationId = &msg.DeduplicationID
-	}
+	m.Value.MessageBody, m.Value.MessageGroupId, m.Value.MessageDeduplicationId = entryStrings(&msg)
 	if w.fifo {
 		m.Key = msg.GroupID
 	}
 	return m, nil
+}
+
+// entryStrings returns pointers to copies of msg's body and, when they are
+// set, of its group and deduplication ids (nil when not), for the entry of
+// msg: one allocation of the strings' headers, their bytes shared. Pointers
+// into msg itself would move all of msg to the heap, once per message.
+func entryStrings(msg *Message) (body, group, dedup *string) {
+	if msg.GroupID == "" && msg.DeduplicationID == "" {
+		b := msg.Body
+		return &b, nil, nil
+	}
+	s := &[3]string{msg.Body, msg.GroupID, msg.DeduplicationID}
+	body = &s[0]
+	if msg.GroupID != "" {
+		group = &s[1]
+	}
+	if msg.DeduplicationID != "" {
+		dedup = &s[2]
+	}
+	return body, group, dedup
 }
 
 // toMessage converts an item to the Message it stands for: a Message as it
