@@ -26,9 +26,10 @@ func sendMessageBatchBody(buf []byte, v any) ([]byte, bool) {
 		buf = make([]byte, 0, sendMessageBatchSize(in))
 	}
 	buf = append(buf, '{')
-	open := len(buf)
+	more := false // a member was written
 	if in.Entries != nil {
-		buf = append(buf, `"Entries":[`...)
+		buf = awscall.AppendKey(buf, &more, "Entries")
+		buf = append(buf, '[')
 		for i := range in.Entries {
 			if i > 0 {
 				buf = append(buf, ',')
@@ -38,37 +39,28 @@ func sendMessageBatchBody(buf []byte, v any) ([]byte, bool) {
 		buf = append(buf, ']')
 	}
 	if in.QueueUrl != nil {
-		buf = appendKey(buf, open, `,"QueueUrl":`)
+		buf = awscall.AppendKey(buf, &more, "QueueUrl")
 		buf = awscall.AppendString(buf, *in.QueueUrl)
 	}
 	return append(buf, '}'), true
-}
-
-// appendKey appends key, the key of a member with the comma before it, to
-// the object whose first member would start at buf[open]: without the
-// comma when it is the first.
-func appendKey(buf []byte, open int, key string) []byte {
-	if len(buf) == open {
-		key = key[1:]
-	}
-	return append(buf, key...)
 }
 
 // appendEntry appends the JSON object of e, as the SDK's
 // SendMessageBatchRequestEntry.SerializeMembers writes it.
 func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
 	buf = append(buf, '{')
-	open := len(buf)
+	more := false
 	if e.DelaySeconds != 0 {
-		buf = append(buf, `"DelaySeconds":`...)
+		buf = awscall.AppendKey(buf, &more, "DelaySeconds")
 		buf = strconv.AppendInt(buf, int64(e.DelaySeconds), 10)
 	}
 	if e.Id != nil {
-		buf = appendKey(buf, open, `,"Id":`)
+		buf = awscall.AppendKey(buf, &more, "Id")
 		buf = awscall.AppendString(buf, *e.Id)
 	}
 	if e.MessageAttributes != nil {
-		buf = appendKey(buf, open, `,"MessageAttributes":{`)
+		buf = awscall.AppendKey(buf, &more, "MessageAttributes")
+		buf = append(buf, '{')
 		first := true
 		for k, a := range e.MessageAttributes {
 			if !first {
@@ -82,19 +74,20 @@ func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
 		buf = append(buf, '}')
 	}
 	if e.MessageBody != nil {
-		buf = appendKey(buf, open, `,"MessageBody":`)
+		buf = awscall.AppendKey(buf, &more, "MessageBody")
 		buf = awscall.AppendString(buf, *e.MessageBody)
 	}
 	if e.MessageDeduplicationId != nil {
-		buf = appendKey(buf, open, `,"MessageDeduplicationId":`)
+		buf = awscall.AppendKey(buf, &more, "MessageDeduplicationId")
 		buf = awscall.AppendString(buf, *e.MessageDeduplicationId)
 	}
 	if e.MessageGroupId != nil {
-		buf = appendKey(buf, open, `,"MessageGroupId":`)
+		buf = awscall.AppendKey(buf, &more, "MessageGroupId")
 		buf = awscall.AppendString(buf, *e.MessageGroupId)
 	}
 	if e.MessageSystemAttributes != nil {
-		buf = appendKey(buf, open, `,"MessageSystemAttributes":{`)
+		buf = awscall.AppendKey(buf, &more, "MessageSystemAttributes")
+		buf = append(buf, '{')
 		first := true
 		for k, a := range e.MessageSystemAttributes {
 			if !first {
@@ -114,9 +107,10 @@ func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
 // MessageSystemAttributeValue (the same members), as the SDK writes them.
 func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string, strList []string, str *string) []byte {
 	buf = append(buf, '{')
-	open := len(buf)
+	more := false
 	if binList != nil {
-		buf = append(buf, `"BinaryListValues":[`...)
+		buf = awscall.AppendKey(buf, &more, "BinaryListValues")
+		buf = append(buf, '[')
 		for i, b := range binList {
 			if i > 0 {
 				buf = append(buf, ',')
@@ -126,15 +120,16 @@ func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string,
 		buf = append(buf, ']')
 	}
 	if bin != nil {
-		buf = appendKey(buf, open, `,"BinaryValue":`)
+		buf = awscall.AppendKey(buf, &more, "BinaryValue")
 		buf = awscall.AppendBlob(buf, bin)
 	}
 	if dataType != nil {
-		buf = appendKey(buf, open, `,"DataType":`)
+		buf = awscall.AppendKey(buf, &more, "DataType")
 		buf = awscall.AppendString(buf, *dataType)
 	}
 	if strList != nil {
-		buf = appendKey(buf, open, `,"StringListValues":[`)
+		buf = awscall.AppendKey(buf, &more, "StringListValues")
+		buf = append(buf, '[')
 		for i, s := range strList {
 			if i > 0 {
 				buf = append(buf, ',')
@@ -144,7 +139,7 @@ func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string,
 		buf = append(buf, ']')
 	}
 	if str != nil {
-		buf = appendKey(buf, open, `,"StringValue":`)
+		buf = awscall.AppendKey(buf, &more, "StringValue")
 		buf = awscall.AppendString(buf, *str)
 	}
 	return append(buf, '}')

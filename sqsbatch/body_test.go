@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,16 +111,12 @@ func TestSendMessageBatchBodyIsTheSDKs(t *testing.T) {
 	capture := &testutil.CaptureHTTP{Answer: `{"Successful":[],"Failed":[]}`}
 	client := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"),
 		Credentials: testutil.CaptureCredentials, HTTPClient: capture})
-	fast := func(o *sqs.Options) { o.Protocol = awscall.FastBody(o.Protocol, sendMessageBatchBody) }
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
-			if _, err := client.SendMessageBatch(context.Background(), in); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := client.SendMessageBatch(context.Background(), in, fast); err != nil {
-				t.Fatal(err)
-			}
-			compareRequests(t, capture.Requests(), singleKeyMaps(in))
+			sameOnTheWire(t, capture, singleKeyMaps(in), func(fast bool) error {
+				_, err := client.SendMessageBatch(context.Background(), in, withBody(fast))
+				return err
+			})
 		})
 	}
 }
@@ -158,16 +153,12 @@ func TestSendMessageBatchBodyUnvalidated(t *testing.T) {
 			return err
 		})
 	}
-	fast := func(o *sqs.Options) { o.Protocol = awscall.FastBody(o.Protocol, sendMessageBatchBody) }
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
-			if _, err := client.SendMessageBatch(context.Background(), in, unvalidated); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := client.SendMessageBatch(context.Background(), in, unvalidated, fast); err != nil {
-				t.Fatal(err)
-			}
-			compareRequests(t, capture.Requests(), singleKeyMaps(in))
+			sameOnTheWire(t, capture, singleKeyMaps(in), func(fast bool) error {
+				_, err := client.SendMessageBatch(context.Background(), in, unvalidated, withBody(fast))
+				return err
+			})
 		})
 	}
 }
@@ -253,6 +244,16 @@ func randomEntry(r *rand.Rand, id string) types.SendMessageBatchRequestEntry {
 	return e
 }
 
+// withBody returns the option of a call that writes its body with
+// sendMessageBatchBody when fast, else leaves it to the SDK.
+func withBody(fast bool) func(*sqs.Options) {
+	return func(o *sqs.Options) {
+		if fast {
+			o.Protocol = awscall.FastBody(o.Protocol, sendMessageBatchBody)
+		}
+	}
+}
+
 // singleKeyMaps reports whether no map of in has more than one key: then
 // the SDK's body is the same, byte for byte, whatever the map order.
 func singleKeyMaps(in *sqs.SendMessageBatchInput) bool {
@@ -264,51 +265,42 @@ func singleKeyMaps(in *sqs.SendMessageBatchInput) bool {
 	return true
 }
 
-// compareRequests wants reqs to be two requests, the SDK's then ours, with
-// the same method, path and headers, and the same body: the same bytes when
-// exact, else the same JSON.
-func compareRequests(t *testing.T, reqs []testutil.CapturedRequest, exact bool) {
+// sameOnTheWire makes one request twice, the SDK's way (send(false)) and
+// ours (send(true)), and fails t unless both put the same method, path and
+// headers on the wire, and the same body: byte for byte when exact
+// (testutil.SameOnTheWire), else the same JSON of the same length.
+func sameOnTheWire(t *testing.T, c *testutil.CaptureHTTP, exact bool, send func(fast bool) error) {
 	t.Helper()
+	if exact {
+		testutil.SameOnTheWire(t, c, send)
+		return
+	}
+	for _, fast := range []bool{false, true} {
+		if err := send(fast); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := c.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests, want 2", len(reqs))
 	}
 	sdk, ours := reqs[0], reqs[1]
-	if exact {
-		if diff := cmp.Diff(string(sdk.Body), string(ours.Body)); diff != "" {
-			t.Errorf("body (-sdk +ours):\n%s", diff)
-		}
-	} else {
-		var sdkJSON, oursJSON any
-		if err := json.Unmarshal(sdk.Body, &sdkJSON); err != nil {
-			t.Fatalf("the SDK's body: %v", err)
-		}
-		if err := json.Unmarshal(ours.Body, &oursJSON); err != nil {
-			t.Fatalf("our body: %v\n%s", err, ours.Body)
-		}
-		if diff := cmp.Diff(sdkJSON, oursJSON); diff != "" {
-			t.Errorf("body as JSON (-sdk +ours):\n%s", diff)
-		}
-		if len(sdk.Body) != len(ours.Body) {
-			t.Errorf("body of %d bytes, the SDK's is %d", len(ours.Body), len(sdk.Body))
-		}
+	var sdkJSON, oursJSON any
+	if err := json.Unmarshal(sdk.Body, &sdkJSON); err != nil {
+		t.Fatalf("the SDK's body: %v", err)
 	}
-	if diff := cmp.Diff(wireHeaders(sdk), wireHeaders(ours)); diff != "" {
+	if err := json.Unmarshal(ours.Body, &oursJSON); err != nil {
+		t.Fatalf("our body: %v\n%s", err, ours.Body)
+	}
+	if diff := cmp.Diff(sdkJSON, oursJSON); diff != "" {
+		t.Errorf("body as JSON (-sdk +ours):\n%s", diff)
+	}
+	if len(sdk.Body) != len(ours.Body) {
+		t.Errorf("body of %d bytes, the SDK's is %d", len(ours.Body), len(sdk.Body))
+	}
+	if diff := cmp.Diff(sdk.Wire(), ours.Wire()); diff != "" {
 		t.Errorf("method, path and headers (-sdk +ours):\n%s", diff)
 	}
-}
-
-// wireHeaders returns the method, path and headers of r that do not change
-// from one request to the next (not the signature, date or ids).
-func wireHeaders(r testutil.CapturedRequest) http.Header {
-	h := http.Header{"Method": {r.Method}, "Path": {r.Path}}
-	for k, v := range r.Header {
-		switch http.CanonicalHeaderKey(k) {
-		case "Authorization", "X-Amz-Date", "Amz-Sdk-Invocation-Id", "Amz-Sdk-Request", "X-Amz-Content-Sha256", "User-Agent", "X-Amz-User-Agent":
-			continue
-		}
-		h[k] = v
-	}
-	return h
 }
 
 // BenchmarkSendMessageBatchBody compares a SendMessageBatch call of 10
