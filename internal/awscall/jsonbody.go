@@ -17,6 +17,10 @@ func AppendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+			continue
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if b >= 0x20 && b != '"' && b != '\\' && b != 0x7F {
@@ -60,6 +64,28 @@ func AppendString(buf []byte, s string) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// Masks of plain8: a byte's high bit, and each byte 0x20, ", \ and DEL.
+const (
+	highBits  = 0x8080808080808080
+	lowBits   = 0x0101010101010101
+	spaces    = 0x20 * lowBits
+	quotes    = '"' * lowBits
+	backslash = '\\' * lowBits
+	dels      = 0x7F * lowBits
+)
+
+// plain8 reports whether the 8 bytes of s are all ASCII that AppendString
+// writes as they are: none with its high bit set, none under 0x20 (a
+// borrow out of such a byte sets its high bit), and no ", \ or DEL (a byte
+// equal to one is a zero byte of the XOR, found the same way).
+func plain8(s string) bool {
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	zero := func(v uint64) uint64 { return (v - lowBits) &^ v & highBits }
+	return w&highBits == 0 && (w-spaces)&^w&highBits == 0 &&
+		zero(w^quotes)|zero(w^backslash)|zero(w^dels) == 0
+}
 
 // AppendBlob appends b to buf as a JSON string of its standard base64
 // encoding, as the SDK writes a blob member (null for a nil b).

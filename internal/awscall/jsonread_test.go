@@ -2,7 +2,9 @@ package awscall
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzJSONReader holds JSONReader to encoding/json: it reads exactly the
@@ -27,6 +29,34 @@ func FuzzJSONReader(f *testing.F) {
 		r = NewJSONReader(body)
 		if got := r.String(); r.Err != nil || got != want {
 			t.Fatalf("%q: String %q (error %v), json.Unmarshal %q", body, got, r.Err, want)
+		}
+	})
+}
+
+// FuzzAppendString holds AppendString, which reads plain ASCII eight bytes
+// at a time, to what encoding/json reads back, and to its own rule applied
+// one byte at a time.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text, long enough", "0123456\"89abcdef", "abcdefg\\hijk", "abcdefgh\x7fijklmnop", "1234567\x1f", "é and \u2028", "\xff\xfe 12345678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := AppendString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q: AppendString wrote %q, not a JSON string: %v", s, got, err)
+		}
+		if want := strings.ToValidUTF8(s, "\ufffd"); utf8.ValidString(s) && back != want {
+			t.Fatalf("%q: read back %q", s, back)
+		}
+		for i := 0; i+8 <= len(s); i++ {
+			want := true
+			for _, c := range []byte(s[i : i+8]) {
+				want = want && c >= 0x20 && c < 0x7F && c != '"' && c != '\\'
+			}
+			if plain8(s[i:i+8]) != want {
+				t.Fatalf("plain8(%q) = %t, want %t", s[i:i+8], !want, want)
+			}
 		}
 	})
 }
