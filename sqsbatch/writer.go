@@ -52,7 +52,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 		Entries:  entries,
 	}, func(o *sqs.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
-		o.Protocol = awscall.FastBody(o.Protocol, sendMessageBatchBody)
+		o.Protocol = awscall.FastAnswer(awscall.FastBody(o.Protocol, sendMessageBatchBody), sendMessageBatchAnswer)
 	})
 	if err != nil {
 		return batch.Outcome{}, call.Classify(ctx, err)
