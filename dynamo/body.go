@@ -32,14 +32,10 @@ func batchWriteItemBody(buf []byte, v any) ([]byte, bool) {
 	if in.RequestItems != nil {
 		buf = awscall.AppendKey(buf, &more, "RequestItems")
 		buf = append(buf, '{')
-		first := true
+		tables := false // a table was written
 		for table, wrs := range in.RequestItems {
-			if !first {
-				buf = append(buf, ',')
-			}
-			first = false
-			buf = awscall.AppendString(buf, table)
-			buf = append(buf, ':', '[')
+			buf = awscall.AppendStringKey(buf, &tables, table)
+			buf = append(buf, '[')
 			for i := range wrs {
 				if i > 0 {
 					buf = append(buf, ',')
@@ -98,14 +94,9 @@ func appendWriteRequest(buf []byte, wr *types.WriteRequest) ([]byte, bool) {
 func appendAttributeMap(buf []byte, m map[string]types.AttributeValue) ([]byte, bool) {
 	ok := true
 	buf = append(buf, '{')
-	first := true
+	more := false // an attribute was written
 	for name, av := range m {
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = awscall.AppendString(buf, name)
-		buf = append(buf, ':')
+		buf = awscall.AppendStringKey(buf, &more, name)
 		if buf, ok = appendAttributeValue(buf, av); !ok {
 			return buf, false
 		}

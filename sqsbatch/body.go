@@ -60,18 +60,7 @@ func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
 	}
 	if e.MessageAttributes != nil {
 		buf = awscall.AppendKey(buf, &more, "MessageAttributes")
-		buf = append(buf, '{')
-		first := true
-		for k, a := range e.MessageAttributes {
-			if !first {
-				buf = append(buf, ',')
-			}
-			first = false
-			buf = awscall.AppendString(buf, k)
-			buf = append(buf, ':')
-			buf = appendAttribute(buf, a.BinaryListValues, a.BinaryValue, a.DataType, a.StringListValues, a.StringValue)
-		}
-		buf = append(buf, '}')
+		buf = appendAttributes(buf, e.MessageAttributes)
 	}
 	if e.MessageBody != nil {
 		buf = awscall.AppendKey(buf, &more, "MessageBody")
@@ -87,31 +76,33 @@ func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
 	}
 	if e.MessageSystemAttributes != nil {
 		buf = awscall.AppendKey(buf, &more, "MessageSystemAttributes")
-		buf = append(buf, '{')
-		first := true
-		for k, a := range e.MessageSystemAttributes {
-			if !first {
-				buf = append(buf, ',')
-			}
-			first = false
-			buf = awscall.AppendString(buf, k)
-			buf = append(buf, ':')
-			buf = appendAttribute(buf, a.BinaryListValues, a.BinaryValue, a.DataType, a.StringListValues, a.StringValue)
-		}
-		buf = append(buf, '}')
+		buf = appendAttributes(buf, e.MessageSystemAttributes)
 	}
 	return append(buf, '}')
 }
 
-// appendAttribute appends the JSON object of a MessageAttributeValue or a
-// MessageSystemAttributeValue (the same members), as the SDK writes them.
-func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string, strList []string, str *string) []byte {
+// appendAttributes appends m, message attributes or message system
+// attributes, as a JSON object of appendAttribute's objects.
+func appendAttributes[V types.MessageAttributeValue | types.MessageSystemAttributeValue](buf []byte, m map[string]V) []byte {
+	buf = append(buf, '{')
+	more := false // an attribute was written
+	for k, a := range m {
+		buf = awscall.AppendStringKey(buf, &more, k)
+		buf = appendAttribute(buf, types.MessageAttributeValue(a))
+	}
+	return append(buf, '}')
+}
+
+// appendAttribute appends the JSON object of a MessageAttributeValue, or of
+// a MessageSystemAttributeValue converted to one (the same members), as the
+// SDK writes them.
+func appendAttribute(buf []byte, a types.MessageAttributeValue) []byte {
 	buf = append(buf, '{')
 	more := false
-	if binList != nil {
+	if a.BinaryListValues != nil {
 		buf = awscall.AppendKey(buf, &more, "BinaryListValues")
 		buf = append(buf, '[')
-		for i, b := range binList {
+		for i, b := range a.BinaryListValues {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
@@ -119,18 +110,18 @@ func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string,
 		}
 		buf = append(buf, ']')
 	}
-	if bin != nil {
+	if a.BinaryValue != nil {
 		buf = awscall.AppendKey(buf, &more, "BinaryValue")
-		buf = awscall.AppendBlob(buf, bin)
+		buf = awscall.AppendBlob(buf, a.BinaryValue)
 	}
-	if dataType != nil {
+	if a.DataType != nil {
 		buf = awscall.AppendKey(buf, &more, "DataType")
-		buf = awscall.AppendString(buf, *dataType)
+		buf = awscall.AppendString(buf, *a.DataType)
 	}
-	if strList != nil {
+	if a.StringListValues != nil {
 		buf = awscall.AppendKey(buf, &more, "StringListValues")
 		buf = append(buf, '[')
-		for i, s := range strList {
+		for i, s := range a.StringListValues {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
@@ -138,9 +129,9 @@ func appendAttribute(buf []byte, binList [][]byte, bin []byte, dataType *string,
 		}
 		buf = append(buf, ']')
 	}
-	if str != nil {
+	if a.StringValue != nil {
 		buf = awscall.AppendKey(buf, &more, "StringValue")
-		buf = awscall.AppendString(buf, *str)
+		buf = awscall.AppendString(buf, *a.StringValue)
 	}
 	return append(buf, '}')
 }

@@ -124,3 +124,14 @@ func AppendKey(buf []byte, more *bool, name string) []byte {
 	buf = append(buf, name...)
 	return append(buf, '"', ':')
 }
+
+// AppendStringKey appends the key of an object's member, key, which may
+// need escapes (a map key of the caller's): a comma first if *more, then
+// key as AppendString writes it, then a colon. It sets *more.
+func AppendStringKey(buf []byte, more *bool, key string) []byte {
+	if *more {
+		buf = append(buf, ',')
+	}
+	*more = true
+	return append(AppendString(buf, key), ':')
+}
