@@ -28,22 +28,18 @@ func putRecordBatchAnswer(body []byte, v any) bool {
 			n := r.Int32()
 			o.FailedPutCount = &n
 		case "RequestResponses":
-			o.RequestResponses = make([]types.PutRecordBatchResponseEntry, 0, MaxBatchItems)
-			r.Array(func() {
-				var e types.PutRecordBatchResponseEntry
-				r.Object(func(key string) {
-					switch key {
-					case "ErrorCode":
-						e.ErrorCode = r.StringPtr()
-					case "ErrorMessage":
-						e.ErrorMessage = r.StringPtr()
-					case "RecordId":
-						e.RecordId = r.StringPtr()
-					default:
-						r.Skip()
-					}
-				})
-				o.RequestResponses = append(o.RequestResponses, e)
+			o.RequestResponses = awscall.ReadList(r, MaxBatchItems, func(e *types.PutRecordBatchResponseEntry, key string) bool {
+				switch key {
+				case "ErrorCode":
+					e.ErrorCode = r.StringPtr()
+				case "ErrorMessage":
+					e.ErrorMessage = r.StringPtr()
+				case "RecordId":
+					e.RecordId = r.StringPtr()
+				default:
+					return false
+				}
+				return true
 			})
 		default:
 			r.Skip()

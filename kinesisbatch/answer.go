@@ -28,24 +28,20 @@ func putRecordsAnswer(body []byte, v any) bool {
 			n := r.Int32()
 			o.FailedRecordCount = &n
 		case "Records":
-			o.Records = make([]types.PutRecordsResultEntry, 0, MaxBatchItems)
-			r.Array(func() {
-				var e types.PutRecordsResultEntry
-				r.Object(func(key string) {
-					switch key {
-					case "ErrorCode":
-						e.ErrorCode = r.StringPtr()
-					case "ErrorMessage":
-						e.ErrorMessage = r.StringPtr()
-					case "SequenceNumber":
-						e.SequenceNumber = r.StringPtr()
-					case "ShardId":
-						e.ShardId = r.StringPtr()
-					default:
-						r.Skip()
-					}
-				})
-				o.Records = append(o.Records, e)
+			o.Records = awscall.ReadList(r, MaxBatchItems, func(e *types.PutRecordsResultEntry, key string) bool {
+				switch key {
+				case "ErrorCode":
+					e.ErrorCode = r.StringPtr()
+				case "ErrorMessage":
+					e.ErrorMessage = r.StringPtr()
+				case "SequenceNumber":
+					e.SequenceNumber = r.StringPtr()
+				case "ShardId":
+					e.ShardId = r.StringPtr()
+				default:
+					return false
+				}
+				return true
 			})
 		default:
 			r.Skip()

@@ -23,48 +23,40 @@ func sendMessageBatchAnswer(body []byte, v any) bool {
 	r.Object(func(key string) {
 		switch key {
 		case "Failed":
-			o.Failed = make([]types.BatchResultErrorEntry, 0)
-			r.Array(func() {
-				var e types.BatchResultErrorEntry
-				r.Object(func(key string) {
-					switch key {
-					case "Code":
-						e.Code = r.StringPtr()
-					case "Id":
-						e.Id = r.StringPtr()
-					case "Message":
-						e.Message = r.StringPtr()
-					case "SenderFault":
-						e.SenderFault = r.Bool()
-					default:
-						r.Skip()
-					}
-				})
-				o.Failed = append(o.Failed, e)
+			o.Failed = awscall.ReadList(r, 0, func(e *types.BatchResultErrorEntry, key string) bool {
+				switch key {
+				case "Code":
+					e.Code = r.StringPtr()
+				case "Id":
+					e.Id = r.StringPtr()
+				case "Message":
+					e.Message = r.StringPtr()
+				case "SenderFault":
+					e.SenderFault = r.Bool()
+				default:
+					return false
+				}
+				return true
 			})
 		case "Successful":
-			o.Successful = make([]types.SendMessageBatchResultEntry, 0, MaxBatchItems)
-			r.Array(func() {
-				var e types.SendMessageBatchResultEntry
-				r.Object(func(key string) {
-					switch key {
-					case "Id":
-						e.Id = r.StringPtr()
-					case "MD5OfMessageAttributes":
-						e.MD5OfMessageAttributes = r.StringPtr()
-					case "MD5OfMessageBody":
-						e.MD5OfMessageBody = r.StringPtr()
-					case "MD5OfMessageSystemAttributes":
-						e.MD5OfMessageSystemAttributes = r.StringPtr()
-					case "MessageId":
-						e.MessageId = r.StringPtr()
-					case "SequenceNumber":
-						e.SequenceNumber = r.StringPtr()
-					default:
-						r.Skip()
-					}
-				})
-				o.Successful = append(o.Successful, e)
+			o.Successful = awscall.ReadList(r, MaxBatchItems, func(e *types.SendMessageBatchResultEntry, key string) bool {
+				switch key {
+				case "Id":
+					e.Id = r.StringPtr()
+				case "MD5OfMessageAttributes":
+					e.MD5OfMessageAttributes = r.StringPtr()
+				case "MD5OfMessageBody":
+					e.MD5OfMessageBody = r.StringPtr()
+				case "MD5OfMessageSystemAttributes":
+					e.MD5OfMessageSystemAttributes = r.StringPtr()
+				case "MessageId":
+					e.MessageId = r.StringPtr()
+				case "SequenceNumber":
+					e.SequenceNumber = r.StringPtr()
+				default:
+					return false
+				}
+				return true
 			})
 		default:
 			r.Skip()

@@ -342,3 +342,21 @@ func (r *JSONReader) End() {
 		}
 	}
 }
+
+// ReadList reads an array of objects into a list of E, with room for n at
+// first, as the SDK reads a list of result entries: never nil, even for [].
+// member reads the value of an object's member into e and reports whether
+// it knew key; a member it does not know is skipped.
+func ReadList[E any](r *JSONReader, n int, member func(e *E, key string) bool) []E {
+	list := make([]E, 0, n)
+	r.Array(func() {
+		var e E
+		r.Object(func(key string) {
+			if !member(&e, key) {
+				r.Skip()
+			}
+		})
+		list = append(list, e)
+	})
+	return list
+}
