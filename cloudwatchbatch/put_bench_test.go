@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/batchutils/batchutils/testutil"
 )
 
 // The benchmarks of the backend's own cost per datum, with no server:
@@ -49,14 +51,10 @@ func BenchmarkEncode(b *testing.B) {
 		b.Run(kind, func(b *testing.B) {
 			data := benchData[kind]
 			w := newWriter(nopClient{}, "batchutils/bench")
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := w.Encode(data[i&(len(data)-1)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			testutil.LoopOver(b, data, func(it types.MetricDatum) error {
+				_, err := w.Encode(it)
+				return err
+			})
 		})
 	}
 }
@@ -70,14 +68,9 @@ func BenchmarkPut(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if err := d.Put(ctx, data[i&(len(data)-1)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			testutil.LoopOver(b, data, func(it types.MetricDatum) error {
+				return d.Put(ctx, it)
+			})
 			if err := d.Close(ctx); err != nil {
 				b.Fatal(err)
 			}

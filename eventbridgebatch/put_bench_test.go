@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/batchutils/batchutils/testutil"
 )
 
 // The benchmarks of the backend's own cost per event, with no server:
@@ -72,14 +74,10 @@ var benchConfig = Config{Source: "shop.orders", DetailType: "OrderPlaced"}
 // benchEncode encodes items in turn, len(items) a power of two.
 func benchEncode[T any](b *testing.B, items []T, cfg Config) {
 	w := newWriter[T](nopClient{}, cfg.EventBus, cfg.Source, cfg.DetailType)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := w.Encode(items[i&(len(items)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	testutil.LoopOver(b, items, func(it T) error {
+		_, err := w.Encode(it)
+		return err
+	})
 }
 
 func BenchmarkPut(b *testing.B) {
@@ -95,14 +93,9 @@ func benchPut[T any](b *testing.B, items []T, cfg Config) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := d.Put(ctx, items[i&(len(items)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	testutil.LoopOver(b, items, func(it T) error {
+		return d.Put(ctx, it)
+	})
 	if err := d.Close(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
+
+	"github.com/batchutils/batchutils/testutil"
 )
 
 // The benchmarks of the backend's own cost per record, with no server:
@@ -62,14 +64,10 @@ func BenchmarkEncode(b *testing.B) {
 // benchEncode encodes items in turn, len(items) a power of two.
 func benchEncode[T any](b *testing.B, items []T) {
 	w := &writer[T]{client: nopClient{}, stream: "bench"}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := w.Encode(items[i&(len(items)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	testutil.LoopOver(b, items, func(it T) error {
+		_, err := w.Encode(it)
+		return err
+	})
 }
 
 func BenchmarkPut(b *testing.B) {
@@ -85,14 +83,9 @@ func benchPut[T any](b *testing.B, items []T) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := d.Put(ctx, items[i&(len(items)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	testutil.LoopOver(b, items, func(it T) error {
+		return d.Put(ctx, it)
+	})
 	if err := d.Close(ctx); err != nil {
 		b.Fatal(err)
 	}

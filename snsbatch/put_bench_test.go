@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/batchutils/batchutils/testutil"
 )
 
 // The benchmarks of the backend's own cost per message, with no server:
@@ -71,14 +73,10 @@ func BenchmarkEncode(b *testing.B) {
 // benchEncode encodes items in turn, len(items) a power of two.
 func benchEncode[T any](b *testing.B, items []T) {
 	w := &writer[T]{client: nopClient{}, topic: "arn:aws:sns:us-east-1:123456789012:bench", maxBytes: DefaultMaxMessageBytes}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := w.Encode(items[i&(len(items)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	testutil.LoopOver(b, items, func(it T) error {
+		_, err := w.Encode(it)
+		return err
+	})
 }
 
 func BenchmarkPublish(b *testing.B) {
@@ -94,14 +92,9 @@ func benchPublish[T any](b *testing.B, items []T) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if err := d.Publish(ctx, items[i&(len(items)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
+	testutil.LoopOver(b, items, func(it T) error {
+		return d.Publish(ctx, it)
+	})
 	if err := d.Close(ctx); err != nil {
 		b.Fatal(err)
 	}
