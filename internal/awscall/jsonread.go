@@ -350,13 +350,16 @@ func (r *JSONReader) End() {
 func ReadList[E any](r *JSONReader, n int, member func(e *E, key string) bool) []E {
 	list := make([]E, 0, n)
 	r.Array(func() {
-		var e E
+		// The entry is read in its place in the list: a local one,
+		// its address given to member, would move to the heap.
+		var zero E
+		list = append(list, zero)
+		e := &list[len(list)-1]
 		r.Object(func(key string) {
-			if !member(&e, key) {
+			if !member(e, key) {
 				r.Skip()
 			}
 		})
-		list = append(list, e)
 	})
 	return list
 }
