@@ -3,9 +3,10 @@ package batch
 import "hash/maphash"
 
 // keyTable holds the keys with items not finished: an open-addressing hash
-// table with linear probing, kept at most half full. A key with a single
-// item, the common case, is held by that item, its lone item; a key with
-// more has a keyState.
+// table with linear probing, kept at most a quarter full, where the runs
+// that lookups and deletions walk are short (at half full, a keyed Submit
+// costs about 15% more). A key with a single item, the common case,
+// is held by that item, its lone item; a key with more has a keyState.
 //
 // It is not a Go map for two reasons. Pending keys come and go as fast as
 // items do, and a deletion from a map leaves a tombstone that later lookups
@@ -69,7 +70,7 @@ func (t *keyTable[T]) get(h uint64, key string) (*keyState[T], *entry[T]) {
 // add puts the key held by r, whose hash is h and which t does not hold,
 // in t.
 func (t *keyTable[T]) add(h uint64, r keyRef[T]) {
-	if 2*(t.n+1) > len(t.hashes) {
+	if 4*(t.n+1) > len(t.hashes) {
 		t.grow()
 	}
 	t.insert(h, r)
