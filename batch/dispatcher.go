@@ -68,6 +68,8 @@ type buffer struct {
 	bufBytes int           // sum of their sizes
 	flyItems int           // of those, in flight or waiting for a retry
 	writers  int           // writer goroutines running
+	callTime time.Duration // the moving average of call durations; -1 before the first
+	calls    []time.Time   // when each call under way started
 	seq      uint64        // the number of the last accepted item
 	blocked  int           // Submit calls waiting for room
 	room     chan struct{} // closed when room is made, for them
@@ -143,6 +145,7 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 		},
 		rate:      newRateControl(lim.MaxItems),
 		queue:     queue[T]{keys: newKeyTable[T]()},
+		buffer:    buffer{callTime: -1},
 		scheduler: scheduler{stop: make(chan struct{})},
 		lifecycle: lifecycle{closeDone: make(chan struct{})},
 	}
@@ -352,9 +355,14 @@ func (d *Dispatcher[T]) reject() {
 }
 
 // dispatchIfDueLocked starts writers when a full batch is ready, or an
-// urgent one.
+// urgent one, unless calls are fast and a writer runs: it comes back for
+// them at once (see writerlimit.go).
 func (d *Dispatcher[T]) dispatchIfDueLocked() {
 	if d.writers < d.maxInFlight && (d.fullLocked() || (d.interval == 0 && d.waitPending > 0)) {
+		if d.writers > 0 && d.callsFastLocked() {
+			d.watchStallLocked()
+			return
+		}
 		d.dispatchLocked()
 	}
 }

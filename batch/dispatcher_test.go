@@ -44,6 +44,9 @@ func mustNew(t *testing.T, s batch.Sink[item], cfg batch.Config) *batch.Dispatch
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Close stops the goroutines of d, those of a test that did not close
+	// it too (a second Close only waits for the first).
+	t.Cleanup(func() { _ = d.Close(context.Background()) })
 	return d
 }
 

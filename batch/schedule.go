@@ -6,8 +6,9 @@ import (
 )
 
 // This file holds what happens at a time rather than on an event: retried
-// items return to the queue when their backoff ends, and the timed flush.
-// One goroutine, the scheduler, does both; it starts with the first need.
+// items return to the queue when their backoff ends, the timed flush, and
+// the look at a call that may have stalled (writerlimit.go). One goroutine,
+// the scheduler, does them all; it starts with the first need.
 
 // scheduler is the state of the scheduler goroutine.
 type scheduler struct {
@@ -97,8 +98,9 @@ func (d *Dispatcher[T]) kickLocked() {
 	}
 }
 
-// schedule returns retried items to the queue when they are due, and sends
-// the pending items that have waited FlushInterval.
+// schedule returns retried items to the queue when they are due, sends
+// the pending items that have waited FlushInterval, and starts writers when
+// a call under way has stalled.
 func (d *Dispatcher[T]) schedule() {
 	defer d.wg.Done()
 	t := time.NewTimer(time.Hour)
@@ -106,6 +108,7 @@ func (d *Dispatcher[T]) schedule() {
 	for {
 		d.mu.Lock()
 		now := time.Now()
+		d.wakeAt = now // awake: what it does here needs no kick
 		d.releaseDueLocked(now)
 		d.dispatchLocked()
 		var wake time.Time
@@ -118,6 +121,9 @@ func (d *Dispatcher[T]) schedule() {
 			if at := d.oldestReadyLocked().Add(d.interval); wake.IsZero() || at.Before(wake) {
 				wake = at
 			}
+		}
+		if at := d.stallCheckLocked(now); !at.IsZero() && (wake.IsZero() || at.Before(wake)) {
+			wake = at
 		}
 		d.wakeAt = wake
 		d.mu.Unlock()

@@ -38,9 +38,9 @@ func (d *Dispatcher[T]) freeFlightLocked(f *flight[T]) {
 }
 
 // dispatchLocked starts writers for the batches that are due, as far as
-// MaxInFlight allows.
+// MaxInFlight allows (see writerLimitLocked).
 func (d *Dispatcher[T]) dispatchLocked() {
-	for d.writers < d.maxInFlight {
+	for d.writers < d.writerLimitLocked() {
 		f := d.nextLocked()
 		if f == nil {
 			return
@@ -49,6 +49,7 @@ func (d *Dispatcher[T]) dispatchLocked() {
 		d.wg.Add(1)
 		go d.writer(f)
 	}
+	d.watchStallLocked()
 }
 
 // writer sends batches until none is due.
@@ -62,7 +63,10 @@ func (d *Dispatcher[T]) writer(f *flight[T]) {
 			close(d.room)
 			d.room = nil
 		}
-		f = d.nextLocked()
+		f = nil
+		if d.writers <= d.writerLimitLocked() { // else calls are fast again: leave
+			f = d.nextLocked()
+		}
 		if f == nil {
 			d.writers--
 			if d.writers == 0 && d.idle != nil { // Close waits for it
@@ -114,11 +118,13 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 	if d.ttl > 0 {
 		entries, items = d.dropExpiredLocked(entries, items, time.Now())
 	}
-	d.mu.Unlock()
 	if len(entries) == 0 {
+		d.mu.Unlock()
 		return
 	}
 	start := time.Now()
+	d.startCallLocked(start)
+	d.mu.Unlock()
 	again := 0
 	for _, e := range entries {
 		if e.sent > 0 {
@@ -127,17 +133,19 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		e.sent++
 	}
 	out, err := d.sink.Write(d.ctx, items)
+	end := time.Now()
 
 	var pe *PermanentError
 	if err != nil && d.ctx.Err() == nil && errors.As(err, &pe) && !pe.All && len(entries) > 1 {
 		// Split to find the items that cause it; the others go on.
 		d.mu.Lock()
+		d.endCallLocked(start, end)
 		d.batches++
 		d.callErrors++
 		d.retries += int64(again)
 		delta := d.deltaLocked()
 		d.mu.Unlock()
-		d.meters.reportCall(time.Since(start), len(entries), delta)
+		d.meters.reportCall(end.Sub(start), len(entries), delta)
 		d.log.Debug("batch: batch refused, splitting it", "items", len(entries), "error", err)
 		half := len(entries) / 2
 		d.send(entries[:half], items[:half], true)
@@ -147,10 +155,10 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 	d.mu.Lock()
 	d.batches++
 	d.retries += int64(again)
-	d.settleLocked(entries, out, err, start)
+	d.settleLocked(entries, out, err, start, end)
 	delta := d.deltaLocked()
 	d.mu.Unlock()
-	d.meters.reportCall(time.Since(start), len(entries), delta)
+	d.meters.reportCall(end.Sub(start), len(entries), delta)
 }
 
 // sleep waits for wait, or until Close gives up; it reports whether the
@@ -187,10 +195,10 @@ func (d *Dispatcher[T]) holdBehindLocked(entries []*entry[T], items []T) ([]*ent
 	return entries[:n], items[:n]
 }
 
-// settleLocked files the result of one call: each item is written, failed,
-// or left to retry.
-func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error, start time.Time) {
-	now := time.Now()
+// settleLocked files the result of one call, made from start to now: each
+// item is written, failed, or left to retry.
+func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error, start, now time.Time) {
+	d.endCallLocked(start, now)
 	switch {
 	case err == nil:
 		// What the backend confirmed is written, even if Close has given
