@@ -356,7 +356,9 @@ func (d *Dispatcher[T]) reject() {
 
 // dispatchIfDueLocked starts writers when a full batch is ready, or an
 // urgent one, unless calls are fast and a writer runs: it comes back for
-// them at once (see writerlimit.go).
+// them at once (see writerlimit.go). Whether a call under way has stalled
+// is the scheduler's to find, not every Submit's: writerLimitLocked would
+// take the time at each.
 func (d *Dispatcher[T]) dispatchIfDueLocked() {
 	if d.writers < d.maxInFlight && (d.fullLocked() || (d.interval == 0 && d.waitPending > 0)) {
 		if d.writers > 0 && d.callsFastLocked() {

@@ -26,7 +26,8 @@ const (
 	stalledCall = time.Millisecond
 )
 
-// startCallLocked counts a call as under way from start.
+// startCallLocked counts a call as under way from start. Calls start under
+// the lock, so d.calls is in the order they started: the oldest first.
 func (d *Dispatcher[T]) startCallLocked(start time.Time) {
 	d.calls = append(d.calls, start)
 }
@@ -56,10 +57,16 @@ func (d *Dispatcher[T]) writerLimitLocked() int {
 	if !d.callsFastLocked() {
 		return d.maxInFlight
 	}
-	if len(d.calls) > 0 && time.Since(slices.MinFunc(d.calls, time.Time.Compare)) >= stalledCall {
+	if len(d.calls) > 0 && time.Since(d.calls[0]) >= stalledCall {
 		return d.maxInFlight
 	}
 	return 1
+}
+
+// heldBackLocked reports whether items wait that another writer would send
+// but for the one writer that fast calls allow (writerLimitLocked).
+func (d *Dispatcher[T]) heldBackLocked() bool {
+	return d.ready.len() > 0 && d.writers > 0 && d.writers < d.maxInFlight && d.callsFastLocked()
 }
 
 // stallCheckLocked returns when the scheduler, which has just started the
@@ -70,13 +77,13 @@ func (d *Dispatcher[T]) writerLimitLocked() int {
 // has started writers for what was due; a batch due later makes Submit
 // wake it: watchStallLocked).
 func (d *Dispatcher[T]) stallCheckLocked(now time.Time) time.Time {
-	if d.ready.len() == 0 || d.writers == 0 || d.writers >= d.maxInFlight || !d.callsFastLocked() {
+	if !d.heldBackLocked() {
 		return time.Time{}
 	}
 	if len(d.calls) == 0 {
 		return now.Add(stalledCall)
 	}
-	if at := slices.MinFunc(d.calls, time.Time.Compare).Add(stalledCall); at.After(now) {
+	if at := d.calls[0].Add(stalledCall); at.After(now) {
 		return at
 	}
 	return time.Time{}
@@ -85,7 +92,7 @@ func (d *Dispatcher[T]) stallCheckLocked(now time.Time) time.Time {
 // watchStallLocked makes sure that the scheduler looks again at the writers
 // if items wait behind a call that may stall (stallCheckLocked).
 func (d *Dispatcher[T]) watchStallLocked() {
-	if d.wakeAt.IsZero() && d.ready.len() > 0 && d.writers > 0 && d.writers < d.maxInFlight && d.callsFastLocked() {
+	if d.wakeAt.IsZero() && d.heldBackLocked() {
 		d.startSchedulerLocked()
 		d.kickLocked()
 	}

@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestWriterLimit(t *testing.T) {
 		{"fast calls, one under way stalled", []time.Duration{time.Microsecond}, 2 * stalledCall, maxInFlight},
 		{"slow calls", []time.Duration{time.Millisecond}, 0, maxInFlight},
 		{"one slow call after fast ones", []time.Duration{time.Microsecond, time.Microsecond, time.Millisecond}, 0, maxInFlight},
-		{"fast again after a slow one", append([]time.Duration{time.Millisecond}, repeat(time.Microsecond, 60)...), 0, 1},
+		{"fast again after a slow one", append([]time.Duration{time.Millisecond}, slices.Repeat([]time.Duration{time.Microsecond}, 60)...), 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,14 +53,6 @@ func TestWriterLimit(t *testing.T) {
 			d.calls = nil
 		})
 	}
-}
-
-func repeat(d time.Duration, n int) []time.Duration {
-	out := make([]time.Duration, n)
-	for i := range out {
-		out[i] = d
-	}
-	return out
 }
 
 // stallSink answers at once, but for one call, which waits until release is
