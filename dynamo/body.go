@@ -142,37 +142,19 @@ func appendAttributeValue(buf []byte, av types.AttributeValue) ([]byte, bool) {
 		buf = append(buf, ']')
 	case *types.AttributeValueMemberSS:
 		buf = append(buf, `{"SS":`...)
-		buf = appendStrings(buf, v.Value)
+		buf = awscall.AppendArray(buf, v.Value, awscall.AppendString)
 	case *types.AttributeValueMemberNS:
 		buf = append(buf, `{"NS":`...)
-		buf = appendStrings(buf, v.Value)
+		buf = awscall.AppendArray(buf, v.Value, awscall.AppendString)
 	case *types.AttributeValueMemberBS:
-		buf = append(buf, `{"BS":[`...)
-		for i, b := range v.Value {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = awscall.AppendBlob(buf, b)
-		}
-		buf = append(buf, ']')
+		buf = append(buf, `{"BS":`...)
+		buf = awscall.AppendArray(buf, v.Value, awscall.AppendBlob)
 	default:
 		return buf, false
 	}
 	// A nil *types.AttributeValueMemberS (or other member) panics above, as
 	// it does in the SDK's serializer.
 	return append(buf, '}'), true
-}
-
-// appendStrings appends ss as a JSON array of strings.
-func appendStrings(buf []byte, ss []string) []byte {
-	buf = append(buf, '[')
-	for i, s := range ss {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = awscall.AppendString(buf, s)
-	}
-	return append(buf, ']')
 }
 
 func appendBool(buf []byte, b bool) []byte {

@@ -101,14 +101,7 @@ func appendAttribute(buf []byte, a types.MessageAttributeValue) []byte {
 	more := false
 	if a.BinaryListValues != nil {
 		buf = awscall.AppendKey(buf, &more, "BinaryListValues")
-		buf = append(buf, '[')
-		for i, b := range a.BinaryListValues {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = awscall.AppendBlob(buf, b)
-		}
-		buf = append(buf, ']')
+		buf = awscall.AppendArray(buf, a.BinaryListValues, awscall.AppendBlob)
 	}
 	if a.BinaryValue != nil {
 		buf = awscall.AppendKey(buf, &more, "BinaryValue")
@@ -120,14 +113,7 @@ func appendAttribute(buf []byte, a types.MessageAttributeValue) []byte {
 	}
 	if a.StringListValues != nil {
 		buf = awscall.AppendKey(buf, &more, "StringListValues")
-		buf = append(buf, '[')
-		for i, s := range a.StringListValues {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = awscall.AppendString(buf, s)
-		}
-		buf = append(buf, ']')
+		buf = awscall.AppendArray(buf, a.StringListValues, awscall.AppendString)
 	}
 	if a.StringValue != nil {
 		buf = awscall.AppendKey(buf, &more, "StringValue")

@@ -98,6 +98,20 @@ func AppendBlob(buf, b []byte) []byte {
 	return append(buf, '"')
 }
 
+// AppendArray appends list to buf as a JSON array, each element as
+// appendOne writes it (AppendString, AppendBlob): a list of strings or blobs
+// as the SDK writes one.
+func AppendArray[E any](buf []byte, list []E, appendOne func([]byte, E) []byte) []byte {
+	buf = append(buf, '[')
+	for i, e := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendOne(buf, e)
+	}
+	return append(buf, ']')
+}
+
 // StringLen returns the length of s as AppendString writes it, when s needs
 // no escape (an upper bound of the space it takes is then exact): what a
 // BodyFunc sizes its buffer with. A string that needs escapes takes more,
