@@ -27,10 +27,7 @@ func putRecordBatchBody(buf []byte, v any) ([]byte, bool) {
 	}
 	buf = append(buf, '{')
 	more := false // a member was written
-	if in.DeliveryStreamName != nil {
-		buf = awscall.AppendKey(buf, &more, "DeliveryStreamName")
-		buf = awscall.AppendString(buf, *in.DeliveryStreamName)
-	}
+	buf = awscall.AppendStringMember(buf, &more, "DeliveryStreamName", in.DeliveryStreamName)
 	if in.Records != nil {
 		buf = awscall.AppendKey(buf, &more, "Records")
 		buf = append(buf, '[')

@@ -42,27 +42,15 @@ func putRecordsBody(buf []byte, v any) ([]byte, bool) {
 				buf = awscall.AppendKey(buf, &more, "Data")
 				buf = awscall.AppendBlob(buf, r.Data)
 			}
-			if r.ExplicitHashKey != nil {
-				buf = awscall.AppendKey(buf, &more, "ExplicitHashKey")
-				buf = awscall.AppendString(buf, *r.ExplicitHashKey)
-			}
-			if r.PartitionKey != nil {
-				buf = awscall.AppendKey(buf, &more, "PartitionKey")
-				buf = awscall.AppendString(buf, *r.PartitionKey)
-			}
+			buf = awscall.AppendStringMember(buf, &more, "ExplicitHashKey", r.ExplicitHashKey)
+			buf = awscall.AppendStringMember(buf, &more, "PartitionKey", r.PartitionKey)
 			buf = append(buf, '}')
 		}
 		buf = append(buf, ']')
 	}
-	for _, m := range []struct {
-		name string
-		v    *string
-	}{{"StreamARN", in.StreamARN}, {"StreamId", in.StreamId}, {"StreamName", in.StreamName}} {
-		if m.v != nil {
-			buf = awscall.AppendKey(buf, &more, m.name)
-			buf = awscall.AppendString(buf, *m.v)
-		}
-	}
+	buf = awscall.AppendStringMember(buf, &more, "StreamARN", in.StreamARN)
+	buf = awscall.AppendStringMember(buf, &more, "StreamId", in.StreamId)
+	buf = awscall.AppendStringMember(buf, &more, "StreamName", in.StreamName)
 	return append(buf, '}'), true
 }
 

@@ -38,10 +38,7 @@ func sendMessageBatchBody(buf []byte, v any) ([]byte, bool) {
 		}
 		buf = append(buf, ']')
 	}
-	if in.QueueUrl != nil {
-		buf = awscall.AppendKey(buf, &more, "QueueUrl")
-		buf = awscall.AppendString(buf, *in.QueueUrl)
-	}
+	buf = awscall.AppendStringMember(buf, &more, "QueueUrl", in.QueueUrl)
 	return append(buf, '}'), true
 }
 
@@ -54,26 +51,14 @@ func appendEntry(buf []byte, e *types.SendMessageBatchRequestEntry) []byte {
 		buf = awscall.AppendKey(buf, &more, "DelaySeconds")
 		buf = strconv.AppendInt(buf, int64(e.DelaySeconds), 10)
 	}
-	if e.Id != nil {
-		buf = awscall.AppendKey(buf, &more, "Id")
-		buf = awscall.AppendString(buf, *e.Id)
-	}
+	buf = awscall.AppendStringMember(buf, &more, "Id", e.Id)
 	if e.MessageAttributes != nil {
 		buf = awscall.AppendKey(buf, &more, "MessageAttributes")
 		buf = appendAttributes(buf, e.MessageAttributes)
 	}
-	if e.MessageBody != nil {
-		buf = awscall.AppendKey(buf, &more, "MessageBody")
-		buf = awscall.AppendString(buf, *e.MessageBody)
-	}
-	if e.MessageDeduplicationId != nil {
-		buf = awscall.AppendKey(buf, &more, "MessageDeduplicationId")
-		buf = awscall.AppendString(buf, *e.MessageDeduplicationId)
-	}
-	if e.MessageGroupId != nil {
-		buf = awscall.AppendKey(buf, &more, "MessageGroupId")
-		buf = awscall.AppendString(buf, *e.MessageGroupId)
-	}
+	buf = awscall.AppendStringMember(buf, &more, "MessageBody", e.MessageBody)
+	buf = awscall.AppendStringMember(buf, &more, "MessageDeduplicationId", e.MessageDeduplicationId)
+	buf = awscall.AppendStringMember(buf, &more, "MessageGroupId", e.MessageGroupId)
 	if e.MessageSystemAttributes != nil {
 		buf = awscall.AppendKey(buf, &more, "MessageSystemAttributes")
 		buf = appendAttributes(buf, e.MessageSystemAttributes)
@@ -107,18 +92,12 @@ func appendAttribute(buf []byte, a types.MessageAttributeValue) []byte {
 		buf = awscall.AppendKey(buf, &more, "BinaryValue")
 		buf = awscall.AppendBlob(buf, a.BinaryValue)
 	}
-	if a.DataType != nil {
-		buf = awscall.AppendKey(buf, &more, "DataType")
-		buf = awscall.AppendString(buf, *a.DataType)
-	}
+	buf = awscall.AppendStringMember(buf, &more, "DataType", a.DataType)
 	if a.StringListValues != nil {
 		buf = awscall.AppendKey(buf, &more, "StringListValues")
 		buf = awscall.AppendArray(buf, a.StringListValues, awscall.AppendString)
 	}
-	if a.StringValue != nil {
-		buf = awscall.AppendKey(buf, &more, "StringValue")
-		buf = awscall.AppendString(buf, *a.StringValue)
-	}
+	buf = awscall.AppendStringMember(buf, &more, "StringValue", a.StringValue)
 	return append(buf, '}')
 }
 

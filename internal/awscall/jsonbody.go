@@ -139,6 +139,17 @@ func AppendKey(buf []byte, more *bool, name string) []byte {
 	return append(buf, '"', ':')
 }
 
+// AppendStringMember appends the member name of an object with the string
+// s, as AppendKey and AppendString do, if s is not nil: the SDK writes no
+// member for a nil string.
+func AppendStringMember(buf []byte, more *bool, name string, s *string) []byte {
+	if s == nil {
+		return buf
+	}
+	buf = AppendKey(buf, more, name)
+	return AppendString(buf, *s)
+}
+
 // AppendStringKey appends the key of an object's member, key, which may
 // need escapes (a map key of the caller's): a comma first if *more, then
 // key as AppendString writes it, then a colon. It sets *more.
