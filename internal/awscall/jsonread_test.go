@@ -54,8 +54,8 @@ func FuzzAppendString(f *testing.F) {
 			for _, c := range []byte(s[i : i+8]) {
 				want = want && c >= 0x20 && c < 0x7F && c != '"' && c != '\\'
 			}
-			if plain8(s[i:i+8]) != want {
-				t.Fatalf("plain8(%q) = %t, want %t", s[i:i+8], !want, want)
+			if got := plainWords(s[i:i+8]) == 8; got != want {
+				t.Fatalf("plainWords(%q) = 8: %t, want %t", s[i:i+8], got, want)
 			}
 		}
 	})
