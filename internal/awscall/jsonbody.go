@@ -2,6 +2,7 @@ package awscall
 
 import (
 	"encoding/base64"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -17,66 +18,64 @@ func AppendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Eight plain bytes at a time, while they come eight at a time;
-		// then the next eight one at a time, for a string whose escapes
-		// (the quotes of a JSON text, say) leave few runs of eight.
-		i += plainWords(s[i:])
-		for end := min(i+8, len(s)); i < end; {
-			b := s[i]
-			if plainByte[b] {
-				i++
+		// Plain bytes eight at a time, then straight to the first byte
+		// of the eight that is not (plainFlags' lowest flag is exact).
+		if i+8 <= len(s) {
+			c := s[i : i+8]
+			w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+				uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+			f := plainFlags(w)
+			if f == 0 {
+				i += 8
 				continue
 			}
-			if b < utf8.RuneSelf {
-				buf = append(buf, s[start:i]...)
-				switch b {
-				case '"', '\\':
-					buf = append(buf, '\\', b)
-				case '\n':
-					buf = append(buf, '\\', 'n')
-				case '\r':
-					buf = append(buf, '\\', 'r')
-				case '\t':
-					buf = append(buf, '\\', 't')
-				default:
-					buf = append(buf, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-				}
-				i++
-				start = i
-				continue
-			}
-			c, size := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case c == utf8.RuneError && size == 1:
-				buf = append(buf, s[start:i]...)
-				buf = append(buf, "\ufffd"...)
-			case c == '\u2028' || c == '\u2029':
-				buf = append(buf, s[start:i]...)
-				buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			default:
-				i += size
-				continue
-			}
-			i += size
-			start = i
+			i += bits.TrailingZeros64(f) / 8
 		}
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != 0x7F {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				buf = append(buf, '\\', b)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, "\ufffd"...)
+		case c == '\u2028' || c == '\u2029':
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
 	buf = append(buf, s[start:]...)
 	return append(buf, '"')
 }
 
-// plainByte holds, for each byte, whether AppendString writes it as it is
-// (printable ASCII but " and \), as plainWords reads them eight at a time.
-var plainByte = func() (t [256]bool) {
-	for b := 0x20; b < 0x7F; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
-
 const hexDigits = "0123456789abcdef"
 
-// Masks of plainWords: a byte's high bit, and each byte 0x20, ", \ and DEL.
+// Masks of plainFlags: a byte's high bit, and each byte 0x20, ", \ and DEL.
 const (
 	highBits  = 0x8080808080808080
 	lowBits   = 0x0101010101010101
@@ -86,22 +85,13 @@ const (
 	dels      = 0x7F * lowBits
 )
 
-// plainWords returns the length of the longest start of s, in whole words
-// of eight bytes, that AppendString writes as it is: no byte with its high
-// bit set, none under 0x20 (a borrow out of such a byte sets its high bit),
-// and no ", \ or DEL (a byte equal to one is a zero byte of the XOR, found
-// the same way).
-func plainWords(s string) int {
-	n := 0
-	for ; n+8 <= len(s); n += 8 {
-		b := s[n : n+8]
-		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		if w&highBits|(w-spaces)&^w&highBits|zeroBytes(w^quotes)|zeroBytes(w^backslash)|zeroBytes(w^dels) != 0 {
-			break
-		}
-	}
-	return n
+// plainFlags has the high bit set in each byte of the word w that
+// AppendString does not write as it is: one with its high bit set, one under
+// 0x20 (a borrow out of such a byte sets its high bit), or ", \ or DEL (a
+// byte equal to one is a zero byte of the XOR, found the same way). The
+// lowest flag is exact: a borrow can misflag only bytes above a flagged one.
+func plainFlags(w uint64) uint64 {
+	return w&highBits | (w-spaces)&^w&highBits | zeroBytes(w^quotes) | zeroBytes(w^backslash) | zeroBytes(w^dels)
 }
 
 // zeroBytes has the high bit of each zero byte of v set, and perhaps others
