@@ -355,6 +355,23 @@ func (r *rateControl) window(fresh, out int) {
 	}
 }
 
+// recentShare returns the throttled share of the last fresh items: those
+// of the window being filled, with the last full window if it holds fewer
+// than a batch. The moving share lags a sudden throttle, as when a burst
+// capacity runs out: a cut judged against it would never seem to help.
+func (r *rateControl) recentShare() float64 {
+	fresh, out := r.winFresh, r.winOut
+	if fresh < int(r.minRate) && r.nwin > 0 {
+		last := r.wins[(r.nwin-1)%rateWindows]
+		fresh += rateWindowItems
+		out += int(math.Round(last * rateWindowItems))
+	}
+	if fresh == 0 {
+		return 0
+	}
+	return float64(out) / float64(fresh)
+}
+
 // acceptedSince returns the rate of the items written in the calls counted
 // since settled. Those are the calls that started after settled and ended
 // by now: the backend took their items over a call's time less than that
@@ -427,7 +444,7 @@ func (r *rateControl) cut(now time.Time, base float64, first bool) {
 	if first {
 		r.farFrom, r.farWritten = now.Add(r.callTime), 0
 		r.farBusy, r.farEnd, r.farSpells = 0, r.farFrom, 1
-		r.shareAtCut, r.deeper = r.share, false
+		r.shareAtCut, r.deeper = max(r.share, r.recentShare()), false
 		r.prevLimited = r.limited
 		if r.limited {
 			r.prevRate = r.rateAt(now)

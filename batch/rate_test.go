@@ -164,3 +164,48 @@ func TestRateControl(t *testing.T) {
 		})
 	}
 }
+
+// TestCutAfterSuddenThrottleIsJudged drives a rateControl through a backend
+// that takes everything, then suddenly leaves most of a call unprocessed
+// (as when its burst capacity runs out), then takes everything sent at the
+// lower rate: the cut helped, and is kept. The moving share, which lags such
+// a change, must not make the cut look useless: that went deeper, then
+// undid both cuts and left the rate unlimited, at the capacity's mercy.
+func TestCutAfterSuddenThrottleIsJudged(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		out            int // items of 25 left unprocessed by the call that cuts
+		wantShareAbove float64
+	}{
+		{name: "most of a call", out: 20, wantShareAbove: 0.1},
+		{name: "more than half a call", out: 15, wantShareAbove: 0.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const items = 25
+			r := newRateControl(items)
+			t0 := time.Unix(1_000_000, 0)
+			at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+			ms := 0
+			send := func(out int) {
+				r.observe(call{start: at(ms), end: at(ms + 5), items: items, written: items - out, fresh: items, freshOut: out})
+				ms += 10
+			}
+			for range 20 {
+				send(0)
+			}
+			send(tc.out)
+			if !r.limited || r.cuts != 1 {
+				t.Fatalf("after the throttled call: limited %v, cuts %d; want a first cut", r.limited, r.cuts)
+			}
+			if r.shareAtCut <= tc.wantShareAbove {
+				t.Errorf("share at the cut %.3f, want above %.2f: the call that cut left %d of %d unprocessed", r.shareAtCut, tc.wantShareAbove, tc.out, items)
+			}
+			for range 20 {
+				send(0)
+			}
+			if r.judging || !r.limited || r.cuts != 1 {
+				t.Errorf("after calls all taken at the lower rate: judging %v, limited %v, cuts %d; want the cut judged as helping, kept, and no other", r.judging, r.limited, r.cuts)
+			}
+		})
+	}
+}
