@@ -9,6 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
+
 	"github.com/batchutils/batchutils/batch"
 )
 
@@ -27,6 +29,10 @@ type capacitySink struct {
 	last    time.Time
 	calls   int
 	written map[string]int
+	// sent and writtenAt, if not nil, count the times each item was sent
+	// and say when it was written.
+	sent      map[string]int
+	writtenAt map[string]time.Time
 }
 
 func (s *capacitySink) Limits() batch.Limits { return batch.Limits{MaxItems: 25} }
@@ -44,6 +50,11 @@ func (s *capacitySink) Write(ctx context.Context, items []item) (batch.Outcome, 
 	s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
 	s.last = now
 	s.calls++
+	for _, it := range items {
+		if s.sent != nil {
+			s.sent[it.Key]++
+		}
+	}
 	n := min(len(items), int(s.tokens))
 	if s.whole && n < len(items) {
 		return batch.Outcome{}, batch.Throttle(errThrottled)
@@ -56,6 +67,9 @@ func (s *capacitySink) Write(ctx context.Context, items []item) (batch.Outcome, 
 			continue
 		}
 		s.written[it.Key]++
+		if s.writtenAt != nil {
+			s.writtenAt[it.Key] = now
+		}
 	}
 	out.Throttled = len(out.Retry) > 0
 	return out, nil
@@ -114,6 +128,71 @@ func TestThrottledBackendIsSustained(t *testing.T) {
 				// items/s the same costs under 5%, see TestRateControl).
 				if perItem > 1.4 {
 					t.Errorf("%.3f calls per 25 items, want at most 1.4", perItem)
+				}
+			})
+		})
+	}
+}
+
+// stepBackOff waits waits[i] at its i-th retry, and the last of them after.
+type stepBackOff struct {
+	waits []time.Duration
+	n     int
+}
+
+func (b *stepBackOff) NextBackOff() time.Duration {
+	w := b.waits[min(b.n, len(b.waits)-1)]
+	b.n++
+	return w
+}
+
+func (b *stepBackOff) Reset() { b.n = 0 }
+
+// TestFirstThrottledRetryGoesAtTheRate: once the dispatcher holds itself
+// to a rate, an item throttled for the first time goes again at that rate's
+// pace, without the wait its policy gives; its later retries wait. Each
+// item's policy waits an hour at its first retry and two at its second, so
+// that when an item was written tells which waits it had.
+func TestFirstThrottledRetryGoesAtTheRate(t *testing.T) {
+	for _, whole := range []bool{false, true} {
+		t.Run(fmt.Sprintf("whole=%v", whole), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const items, rate = 4000, 2000.0
+				s := &capacitySink{rate: rate, burst: rate / 4, whole: whole, latency: 5 * time.Millisecond,
+					written: map[string]int{}, sent: map[string]int{}, writtenAt: map[string]time.Time{}}
+				d, err := batch.New[item](s, batch.Config{MaxInFlight: 8, BackOff: func() backoff.BackOff {
+					return &stepBackOff{waits: []time.Duration{time.Hour, 2 * time.Hour, time.Millisecond}}
+				}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				for i := range items {
+					if err := d.Submit(context.Background(), item{Key: fmt.Sprint(i)}); err != nil {
+						t.Fatalf("Submit: %v", err)
+					}
+				}
+				if err := d.Close(context.Background()); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+				if st := d.Stats(); st.Written != items || st.Throttled == 0 {
+					t.Fatalf("Stats.Written %d, Throttled %d: want %d written, some pushed back", st.Written, st.Throttled, items)
+				}
+				paced, waited := 0, 0
+				for k, n := range s.sent {
+					at := s.writtenAt[k].Sub(start)
+					switch {
+					case n == 2 && at < time.Hour:
+						paced++
+					case n == 2:
+						waited++
+					case n > 2 && at < 2*time.Hour:
+						t.Errorf("item %s sent %d times, written after %v: its second retry did not wait for its backoff", k, n, at)
+					}
+				}
+				t.Logf("items sent twice: %d at the rate's pace, %d after their backoff (throttled before the rate was cut)", paced, waited)
+				if paced == 0 {
+					t.Errorf("no item's first retry went at the rate's pace")
 				}
 			})
 		})

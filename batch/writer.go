@@ -225,7 +225,7 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 				if out.Throttled && first && !held {
 					c.freshOut++
 				}
-				d.retryLocked(e, ErrUnprocessed, now)
+				d.retryLocked(e, ErrUnprocessed, now, out.Throttled && !held)
 			default:
 				d.failItemLocked(e, errs[i])
 			}
@@ -255,10 +255,10 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 			// its items: all of them count, those sent again too.
 			d.rate.observe(call{start: start, end: now, items: len(entries), fresh: len(entries), freshOut: len(entries)})
 		}
-		maybe := IsMaybeWritten(err)
+		maybe, throttled := IsMaybeWritten(err), IsThrottle(err)
 		for _, e := range entries {
 			e.maybe = e.maybe || maybe
-			d.retryLocked(e, err, now)
+			d.retryLocked(e, err, now, throttled)
 		}
 	}
 	d.settleKeysLocked()
@@ -359,19 +359,30 @@ func (d *Dispatcher[T]) stopCause(e *entry[T]) error {
 }
 
 // retryLocked files an item of a call to be sent again after its backoff,
-// or fails it once its retry policy gives up.
-func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time) {
+// or fails it once its retry policy gives up. throttled says the backend
+// pushed back on it: then its first retry, if the send rate is limited,
+// goes at the rate's pace instead of after a wait of its own. The rate, cut
+// when the backend pushed back, is the backoff that matters then, and a
+// wait of the item's own would only hold it back while the rate has room
+// (at the end of a run, when nothing else is left to send). The retry still
+// counts as one of its policy's, which may give up on it; its later retries
+// wait for their backoff.
+func (d *Dispatcher[T]) retryLocked(e *entry[T], cause error, now time.Time, throttled bool) {
 	if d.aborted {
 		d.finishLocked(e, d.stopCause(e), true)
 		return
 	}
-	if e.bo == nil {
+	first := e.bo == nil
+	if first {
 		e.bo = d.newBackOff()
 		if e.bo == nil { // a Config.BackOff that returns nil: the default
 			e.bo = DefaultBackOff()
 		}
 	}
 	wait := e.bo.NextBackOff()
+	if wait != backoff.Stop && first && throttled && d.rate.current(now) > 0 {
+		wait = 0
+	}
 	if d.ttl > 0 && wait != backoff.Stop && now.Add(wait).After(e.at.Add(d.ttl)) {
 		d.finishLocked(e, d.expiredErr(e, cause), true) // it would go again too late
 		return
