@@ -141,7 +141,10 @@ type Config struct {
 	Duplicates DuplicatePolicy
 	// BackOff returns a fresh policy for each item, the first time it is
 	// left to retry: an item's waits and its give-up follow its own policy,
-	// whatever calls carry it. nil: DefaultBackOff.
+	// whatever calls carry it. One exception: an item the backend throttled,
+	// while the dispatcher holds itself to a lowered send rate, goes again
+	// the first time at that rate's pace instead of after its first wait
+	// (the retry still counts as one of the policy's). nil: DefaultBackOff.
 	BackOff func() backoff.BackOff
 	// ItemTTL is the longest an item may wait from Submit to being sent:
 	// an item still pending or waiting for a retry past it fails with
