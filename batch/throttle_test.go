@@ -75,6 +75,15 @@ func (s *capacitySink) Write(ctx context.Context, items []item) (batch.Outcome, 
 	return out, nil
 }
 
+// numbered returns n items, keyed "0" to n-1.
+func numbered(n int) []item {
+	items := make([]item, n)
+	for i := range items {
+		items[i].Key = fmt.Sprint(i)
+	}
+	return items
+}
+
 // TestThrottledBackendIsSustained writes to backends with a capacity, on
 // the simulated clock of synctest: the dispatcher slows to what the backend
 // takes, keeps it busy, does not flood it with calls that bounce, and loses
@@ -85,19 +94,10 @@ func TestThrottledBackendIsSustained(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const items, rate = 4000, 2000.0
 				s := &capacitySink{rate: rate, burst: rate / 4, whole: whole, latency: 5 * time.Millisecond, written: map[string]int{}}
-				d, err := batch.New[item](s, batch.Config{MaxInFlight: 8})
-				if err != nil {
-					t.Fatal(err)
-				}
+				d := mustNew(t, s, batch.Config{MaxInFlight: 8})
 				start := time.Now()
-				for i := range items {
-					if err := d.Submit(context.Background(), item{Key: fmt.Sprint(i)}); err != nil {
-						t.Fatalf("Submit: %v", err)
-					}
-				}
-				if err := d.Close(context.Background()); err != nil {
-					t.Fatalf("Close: %v", err)
-				}
+				submitAll(t, d, numbered(items)...)
+				closeOK(t, d)
 				elapsed := time.Since(start)
 				st := d.Stats()
 				perItem := float64(s.calls) * 25 / items
@@ -160,21 +160,12 @@ func TestFirstThrottledRetryGoesAtTheRate(t *testing.T) {
 				const items, rate = 4000, 2000.0
 				s := &capacitySink{rate: rate, burst: rate / 4, whole: whole, latency: 5 * time.Millisecond,
 					written: map[string]int{}, sent: map[string]int{}, writtenAt: map[string]time.Time{}}
-				d, err := batch.New[item](s, batch.Config{MaxInFlight: 8, BackOff: func() backoff.BackOff {
+				d := mustNew(t, s, batch.Config{MaxInFlight: 8, BackOff: func() backoff.BackOff {
 					return &stepBackOff{waits: []time.Duration{time.Hour, 2 * time.Hour, time.Millisecond}}
 				}})
-				if err != nil {
-					t.Fatal(err)
-				}
 				start := time.Now()
-				for i := range items {
-					if err := d.Submit(context.Background(), item{Key: fmt.Sprint(i)}); err != nil {
-						t.Fatalf("Submit: %v", err)
-					}
-				}
-				if err := d.Close(context.Background()); err != nil {
-					t.Fatalf("Close: %v", err)
-				}
+				submitAll(t, d, numbered(items)...)
+				closeOK(t, d)
 				if st := d.Stats(); st.Written != items || st.Throttled == 0 {
 					t.Fatalf("Stats.Written %d, Throttled %d: want %d written, some pushed back", st.Written, st.Throttled, items)
 				}
