@@ -172,13 +172,13 @@ func TestRateControl(t *testing.T) {
 // a change, must not make the cut look useless: that went deeper, then
 // undid both cuts and left the rate unlimited, at the capacity's mercy.
 func TestCutAfterSuddenThrottleIsJudged(t *testing.T) {
+	const wantShareAbove = 0.1
 	for _, tc := range []struct {
-		name           string
-		out            int // items of 25 left unprocessed by the call that cuts
-		wantShareAbove float64
+		name string
+		out  int // items of 25 left unprocessed by the call that cuts
 	}{
-		{name: "most of a call", out: 20, wantShareAbove: 0.1},
-		{name: "more than half a call", out: 15, wantShareAbove: 0.1},
+		{name: "most of a call", out: 20},
+		{name: "more than half a call", out: 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const items = 25
@@ -197,8 +197,8 @@ func TestCutAfterSuddenThrottleIsJudged(t *testing.T) {
 			if !r.limited || r.cuts != 1 {
 				t.Fatalf("after the throttled call: limited %v, cuts %d; want a first cut", r.limited, r.cuts)
 			}
-			if r.shareAtCut <= tc.wantShareAbove {
-				t.Errorf("share at the cut %.3f, want above %.2f: the call that cut left %d of %d unprocessed", r.shareAtCut, tc.wantShareAbove, tc.out, items)
+			if r.shareAtCut <= wantShareAbove {
+				t.Errorf("share at the cut %.3f, want above %.2f: the call that cut left %d of %d unprocessed", r.shareAtCut, wantShareAbove, tc.out, items)
 			}
 			for range 20 {
 				send(0)

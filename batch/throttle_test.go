@@ -50,8 +50,8 @@ func (s *capacitySink) Write(ctx context.Context, items []item) (batch.Outcome, 
 	s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
 	s.last = now
 	s.calls++
-	for _, it := range items {
-		if s.sent != nil {
+	if s.sent != nil {
+		for _, it := range items {
 			s.sent[it.Key]++
 		}
 	}
