@@ -64,7 +64,11 @@ type Outcome struct {
 	Retry []int
 	// Failed holds the items the backend refused on their own: they are
 	// reported with their error and never sent again. The other items of the
-	// call are not sent again either.
+	// call are not sent again either. An error made with MaybeWritten says
+	// the backend took the item but did not confirm it as sent (an SQS
+	// answer whose MD5 is not that of the message): the item fails with
+	// ErrOutcomeUnknown and that error, and is not sent again, since a
+	// copy sent again could be a duplicate.
 	Failed []ItemError
 	// Throttled says the backend pushed back on this call (the items in
 	// Retry were throttled): the dispatcher lowers its send rate. Leave it

@@ -220,3 +220,41 @@ func TestRetriedMaybeWritten(t *testing.T) {
 		t.Errorf("Stats.Unknown = %d, want 1", st.Unknown)
 	}
 }
+
+// An item the backend took without confirming it (Outcome.Failed with a
+// MaybeWritten error, as for an SQS message whose MD5 does not match) fails
+// with ErrOutcomeUnknown and that error, counts as unknown, and is never sent
+// again; the other items of the call are written.
+func TestFailedMaybeWritten(t *testing.T) {
+	unconfirmed := batch.MaybeWritten(errors.New("the MD5 in the answer is not that of the item"))
+	s := newSink(10, 0, 0)
+	s.OutcomeHook = func(out *batch.Outcome, n int) {
+		out.Failed = append(out.Failed, batch.ItemError{Index: 0, Err: unconfirmed})
+	}
+	d := mustNew(t, s, batch.Config{MaxInFlight: 1, BackOff: fastBackOff(3)})
+	ctx := context.Background()
+	for _, k := range []string{"a", "b", "c"} {
+		if err := d.Submit(ctx, item{Key: k, Size: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := d.Close(ctx)
+	var fe *batch.FailedError[item]
+	if !errors.As(err, &fe) || len(fe.Failures) != 1 {
+		t.Fatalf("Close = %v, want a *FailedError of one item", err)
+	}
+	if f := fe.Failures[0]; f.Item.Key != "a" || !errors.Is(f.Err, batch.ErrOutcomeUnknown) || !errors.Is(f.Err, unconfirmed) {
+		t.Errorf("failure %s: %v, want a with ErrOutcomeUnknown and the backend's error", f.Item.Key, f.Err)
+	}
+	var taken []string // by the sink, a unconfirmed: each once
+	for _, it := range s.Written() {
+		taken = append(taken, it.Key)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, taken); diff != "" {
+		t.Errorf("items the sink took mismatch (-want +got):\n%s", diff)
+	}
+	st := d.Stats()
+	if diff := cmp.Diff([]int64{1, 2, 1, 0}, []int64{st.Batches, st.Written, st.Unknown, st.Failed}); diff != "" {
+		t.Errorf("Stats batches, written, unknown, failed mismatch (-want +got):\n%s", diff)
+	}
+}

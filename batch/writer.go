@@ -280,8 +280,16 @@ func (d *Dispatcher[T]) heldBehindLocked(e *entry[T]) bool {
 	return false
 }
 
-// failItemLocked fails an item the backend refused on its own.
+// failItemLocked fails an item the backend refused on its own, or took
+// without confirming it (err made with MaybeWritten).
 func (d *Dispatcher[T]) failItemLocked(e *entry[T], err error) {
+	if IsMaybeWritten(err) {
+		d.log.Warn("batch: item not confirmed", "code", errorCode(err))
+		d.log.Debug("batch: item not confirmed", "error", err)
+		e.maybe = true
+		d.finishLocked(e, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err), true)
+		return
+	}
 	d.log.Warn("batch: item refused", "code", errorCode(err))
 	d.log.Debug("batch: item refused", "error", err)
 	d.finishLocked(e, refusal(e, err), true)
