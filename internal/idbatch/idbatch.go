@@ -45,6 +45,10 @@ type Answer struct {
 	// retried, and the call counts as throttled), and makes the
 	// *awscall.EntryError of each failed entry.
 	Service *awscall.Service
+	// Unconfirmed returns why entry i, which the service took, is not
+	// confirmed as sent (SQS's MD5 of its body is not that of the body
+	// sent), or nil; nil: every entry taken is confirmed.
+	Unconfirmed func(i int) error
 }
 
 // Read returns the Answer to a call of n entries from an SDK's Successful
@@ -77,7 +81,9 @@ const (
 
 // Outcome maps the answer to an Outcome: an entry Failed with SenderFault
 // (and not throttled) is refused on its own, with an *awscall.EntryError; one
-// Failed otherwise is retried with that cause, and so is one the answer did not mention. On a
+// Failed otherwise is retried with that cause, and so is one the answer did
+// not mention. An entry taken but Unconfirmed fails with its error, made
+// batch.MaybeWritten: it is in the service, maybe not as sent. On a
 // FIFO queue or topic, the entries of a group that follow a retried entry in
 // the call are retried after it too, even those the service took: the
 // service drops the repeats by their deduplication ids, so order holds. An
@@ -137,6 +143,10 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 			o.Retried = append(o.Retried, batch.ItemError{Index: i, Err: ErrUnmentioned})
 		case s == unseen:
 			o.Retry = append(o.Retry, i) // taken, held behind its group
+		case s == taken && a.Unconfirmed != nil:
+			if err := a.Unconfirmed(i); err != nil {
+				o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: batch.MaybeWritten(err)})
+			}
 		}
 	}
 	return o, nil

@@ -1,6 +1,7 @@
 package idbatch_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,6 +19,19 @@ func answer(n int, groups string, ok []string, failed ...idbatch.Failure) idbatc
 	}
 	if groups != "" {
 		a.Group = func(i int) string { return groups[i : i+1] }
+	}
+	return a
+}
+
+var errBadSum = errors.New("bad MD5")
+
+// unconfirmed makes entry bad of a unconfirmed, with errBadSum.
+func unconfirmed(a idbatch.Answer, bad int) idbatch.Answer {
+	a.Unconfirmed = func(i int) error {
+		if i == bad {
+			return errBadSum
+		}
+		return nil
 	}
 	return a
 }
@@ -50,6 +64,12 @@ func TestOutcome(t *testing.T) {
 			batch.Outcome{Retry: []int{2}, Retried: []batch.ItemError{{Index: 1, Err: idbatch.ErrUnmentioned}}}, false},
 		{"FIFO: a refused entry does not hold its group", answer(3, "aaa", []string{"0", "2"}, sender),
 			batch.Outcome{Failed: cause(sender)}, false},
+		{"an unconfirmed entry fails, maybe taken", unconfirmed(answer(3, "", []string{"0", "1", "2"}), 1),
+			batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: batch.MaybeWritten(errBadSum)}}}, false},
+		{"FIFO: an unconfirmed entry does not hold its group", unconfirmed(answer(3, "aaa", []string{"0", "1", "2"}), 1),
+			batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: batch.MaybeWritten(errBadSum)}}}, false},
+		{"FIFO: an unconfirmed entry held behind its group goes again", unconfirmed(answer(3, "aaa", []string{"0", "2"}, server), 2),
+			batch.Outcome{Retry: []int{2}, Retried: cause(server)}, false},
 		{"an id not sent", answer(2, "", []string{"0", "7"}), batch.Outcome{}, true},
 		{"an id not ours", answer(2, "", []string{"0", "01"}), batch.Outcome{}, true},
 		{"an id twice", answer(2, "", []string{"0"}, idbatch.Failure{ID: "0"}), batch.Outcome{}, true},
@@ -61,7 +81,12 @@ func TestOutcome(t *testing.T) {
 				t.Fatalf("Outcome error %v, want error %v", err, tc.wantErr)
 			}
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty(), sameMessage); diff != "" {
-				t.Errorf("Outcome mismatch (-want +got):\n%s", diff)
+				t.Fatalf("Outcome mismatch (-want +got):\n%s", diff)
+			}
+			for i, f := range got.Failed {
+				if want := batch.IsMaybeWritten(tc.want.Failed[i].Err); batch.IsMaybeWritten(f.Err) != want {
+					t.Errorf("Failed[%d]: %v, want IsMaybeWritten %v", i, f.Err, want)
+				}
 			}
 		})
 	}
