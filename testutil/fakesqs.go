@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"fmt"
 	"strconv"
@@ -176,7 +177,7 @@ func (f *FakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 		}
 		sum := sha256.Sum256([]byte(body))
 		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{
-			Id: e.Id, MessageId: aws.String(fmt.Sprintf("fake-%d-%d", call, len(q.msgs))), MD5OfMessageBody: aws.String(fmt.Sprintf("%x", sum[:16])),
+			Id: e.Id, MessageId: aws.String(fmt.Sprintf("fake-%d-%d", call, len(q.msgs))), MD5OfMessageBody: aws.String(fmt.Sprintf("%x", md5.Sum([]byte(body)))),
 		})
 		if q.fifo {
 			key := m.DeduplicationID
