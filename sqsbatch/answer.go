@@ -11,8 +11,8 @@ import (
 // into out as the SDK's deserializer does, member for member: it is the
 // call's awscall.AnswerFunc, which takes its strings from one copy of the
 // body where the SDK makes two allocations per string. A null, which SQS
-// does not send, leaves the answer to the SDK. The SDK still checks the MD5s
-// of what was sent against the answer, after it is read.
+// does not send, leaves the answer to the SDK. The MD5s of what was sent are
+// checked against the answer by the writer (see unconfirmed).
 func sendMessageBatchAnswer(body []byte, v any) bool {
 	out, ok := v.(*sqs.SendMessageBatchOutput)
 	if !ok {

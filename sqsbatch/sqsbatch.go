@@ -143,6 +143,11 @@ var (
 	// that is not 1 to 128 characters of a-z, A-Z, 0-9 and ASCII
 	// punctuation, and for one on a standard queue.
 	ErrInvalidDeduplicationID = errors.New("sqsbatch: invalid message deduplication id")
+	// ErrChecksum is the cause, with batch.ErrOutcomeUnknown, of the
+	// failure of a message that SQS took but whose MD5 in SQS's answer is
+	// not that of the body sent: SQS holds a message, maybe not the one
+	// sent. It is not sent again, which could make a duplicate.
+	ErrChecksum = errors.New("sqsbatch: SQS's MD5 of the message body is not that of the body sent")
 )
 
 // CharacterError reports a character that SQS does not allow in a message
@@ -203,6 +208,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		fifo:     fifo,
 		cbd:      cfg.ContentBasedDeduplication,
 		maxBytes: cfg.MaxMessageBytes,
+		checkMD5: !checksumsDisabled(client),
 	}
 	if w.maxBytes == 0 {
 		w.maxBytes = MaxMessageBytes

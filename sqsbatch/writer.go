@@ -23,6 +23,7 @@ type writer[T any] struct {
 	cbd      bool // content-based deduplication
 	maxBytes int
 	limits   batch.Limits
+	checkMD5 bool // compare each message's MD5 in the answer with its body's
 }
 
 // Limits returns SendMessageBatch's limits: 10 entries, each message at
@@ -36,7 +37,8 @@ func (w *writer[T]) Name() string { return "sqsbatch" }
 // Write sends one SendMessageBatch call and maps SQS's answer to an
 // Outcome: an entry Failed with SenderFault is refused on its own, one
 // Failed otherwise or throttled is retried, and so is one SQS did not
-// mention. On a FIFO queue, the entries of a group that follow a retried
+// mention; one taken whose MD5 in the answer is not that of its body fails
+// with ErrChecksum, made batch.MaybeWritten. On a FIFO queue, the entries of a group that follow a retried
 // entry in the call are retried after it too, even those SQS took: SQS
 // drops the repeats by their deduplication ids, so order holds.
 func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchRequestEntry) (batch.Outcome, error) {
@@ -53,6 +55,9 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 	}, func(o *sqs.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
 		o.Protocol = awscall.FastAnswer(awscall.FastBody(o.Protocol, sendMessageBatchBody), sendMessageBatchAnswer)
+		// The MD5s are checked per message by outcome: the SDK's check
+		// fails the whole call, which would send again what SQS took.
+		o.DisableMessageChecksumValidation = true
 	})
 	if err != nil {
 		return batch.Outcome{}, call.Classify(ctx, err)
@@ -68,6 +73,9 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 			return idbatch.Failure{ID: aws.ToString(f.Id), Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
 		})
 	a.Service = awscall.SQS
+	if w.checkMD5 {
+		a.Unconfirmed = unconfirmed(entries, out.Successful)
+	}
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }
 	}
