@@ -190,3 +190,62 @@ func TestReliabilityFIFO(t *testing.T) {
 		t.Logf("refused: %s", b.String())
 	}
 }
+
+// TestReliabilityChecksumMismatch sends to a standard queue through a proxy
+// that changes the MD5 of some messages in SQS's answers: each message is
+// received exactly once, none is sent again, and exactly those whose MD5
+// was changed come back, with ErrOutcomeUnknown and ErrChecksum.
+func TestReliabilityChecksumMismatch(t *testing.T) {
+	endpoint := testutil.SQSEndpoint(t)
+	direct := testutil.NewSQSClient(t, endpoint, testutil.ClientOptions{})
+	url := testutil.CreateQueue(t, direct, testutil.QueueOptions{})
+	proxy := testutil.NewFaultProxy(t, testutil.FaultProxyConfig{Upstream: endpoint, Codec: testutil.SQSCodec, Seed: 11,
+		Rates: map[testutil.Fault]float64{testutil.FaultChecksumMismatch: 0.3}})
+	const n = 200
+	client := testutil.NewSQSClient(t, proxy.URL, testutil.ClientOptions{Timeout: 10 * time.Second, RetryMaxAttempts: 2, RetryMaxBackoff: 5 * time.Millisecond})
+	d, err := sqsbatch.New[string](client, sqsbatch.Config{QueueURL: url, Batch: batch.Config{BackOff: faultRetries}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := d.Send(t.Context(), fmt.Sprintf("message %d", i)); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	err = d.Close(t.Context())
+	var fe *batch.FailedError[string]
+	if err != nil && !errors.As(err, &fe) {
+		t.Fatalf("Close: %v, want nil or a *batch.FailedError", err)
+	}
+	unknown := map[string]bool{}
+	if fe != nil {
+		for _, f := range fe.Failures {
+			if !errors.Is(f.Err, batch.ErrOutcomeUnknown) || !errors.Is(f.Err, sqsbatch.ErrChecksum) {
+				t.Errorf("%q failed with %v, want ErrOutcomeUnknown and ErrChecksum", f.Item, f.Err)
+			}
+			unknown[f.Item] = true
+		}
+	}
+	ps, st := proxy.Stats(), d.Stats()
+	t.Logf("dispatcher: %d calls, %d unknown; proxy: %v", st.Batches, st.Unknown, ps)
+	if ps.Mismatched == 0 {
+		t.Fatal("the proxy changed no MD5")
+	}
+	if got := []int64{int64(len(unknown)), st.Unknown, st.Written, st.Retries}; got[0] != ps.Mismatched || got[1] != ps.Mismatched || got[2] != n-ps.Mismatched || got[3] != 0 {
+		t.Errorf("reported unknown, Stats.Unknown, Stats.Written, Stats.Retries = %v, want %d, %d, %d, 0",
+			got, ps.Mismatched, ps.Mismatched, n-ps.Mismatched)
+	}
+	got, err := testutil.ReceiveMessages(t.Context(), direct, url, n, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := map[string]int{}
+	for _, m := range got {
+		times[aws.ToString(m.Body)]++
+	}
+	for i := range n {
+		if b := fmt.Sprintf("message %d", i); times[b] != 1 {
+			t.Errorf("%q received %d times, want once (unknown: %v)", b, times[b], unknown[b])
+		}
+	}
+}

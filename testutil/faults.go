@@ -95,6 +95,12 @@ const (
 	// Firehose and CloudWatch have no per-entry refusal: their codecs do
 	// not support it.
 	FaultEntryRefused
+	// FaultChecksumMismatch forwards the call, then changes the MD5 of the
+	// body of a random non-empty subset of the messages the upstream took,
+	// in its answer, as if they had changed on their way: applied, but a
+	// client that checks the MD5s cannot confirm those messages, and one
+	// that sends them again duplicates them. Only SQS's codec supports it.
+	FaultChecksumMismatch
 
 	numFaults
 )
@@ -123,6 +129,7 @@ var fltFaultNames = [numFaults]string{
 	FaultEntryThrottled:                "EntryThrottled",
 	FaultEntryFailed:                   "EntryFailed",
 	FaultEntryRefused:                  "EntryRefused",
+	FaultChecksumMismatch:              "ChecksumMismatch",
 }
 
 // String returns the fault's name without its Fault prefix.
@@ -231,6 +238,10 @@ type FaultStats struct {
 	// Refused is the number of entries that FaultEntryRefused refused:
 	// those a client must report as failed, and never send again.
 	Refused int64
+	// Mismatched is the number of entries whose MD5 FaultChecksumMismatch
+	// changed: those a client must report as of unknown outcome, and never
+	// send again.
+	Mismatched int64
 	// Unsupported is the number of calls passed through because the fault
 	// drawn for them is one their codec does not support.
 	Unsupported int64
@@ -259,7 +270,7 @@ func (s FaultStats) String() string {
 			fmt.Fprintf(&b, " %v=%d", f, n)
 		}
 	}
-	fmt.Fprintf(&b, "; entries withheld %d, refused %d; unsupported %d", s.Withheld, s.Refused, s.Unsupported)
+	fmt.Fprintf(&b, "; entries withheld %d, refused %d, mismatched %d; unsupported %d", s.Withheld, s.Refused, s.Mismatched, s.Unsupported)
 	return b.String()
 }
 
@@ -531,8 +542,33 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	case FaultGarbledAfterWrite:
 		ans = p.made(c, http.StatusOK, p.garble(call))
+	case FaultChecksumMismatch:
+		ans = p.mismatch(call, ans)
 	}
 	p.reply(w, ans)
+}
+
+// mismatch changes the MD5 of a random non-empty subset of the entries
+// that ans, the upstream's answer to call, says were taken. An answer it
+// cannot read, or that took nothing, goes as it is.
+func (p *FaultProxy) mismatch(call batchCall, ans fltAnswer) fltAnswer {
+	sc, ok := call.(*sqsCall)
+	if !ok || ans.status != http.StatusOK {
+		return ans
+	}
+	body, n, err := sc.mismatch(ans.body, func(taken int) []int {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.rng.Perm(taken)[:1+p.rng.IntN(taken)]
+	})
+	if err != nil || n == 0 {
+		return ans
+	}
+	p.mu.Lock()
+	p.stats.Mismatched += int64(n)
+	p.mu.Unlock()
+	ans.body = body
+	return ans
 }
 
 // forwarding records that the entries of call at keep (all if keep is nil)

@@ -61,8 +61,9 @@ func (c *Codec) String() string { return c.c.name() }
 // Supports reports whether the codec's service can answer a call with f.
 // Every codec supports FaultNone and the whole-call faults; per-entry
 // faults need per-entry results (not CloudWatch), FaultEntryRefused a
-// per-entry refusal (not DynamoDB, Firehose or CloudWatch), and
-// FaultGarbled an answer the client reads (not CloudWatch's).
+// per-entry refusal (not DynamoDB, Firehose or CloudWatch),
+// FaultGarbled an answer the client reads (not CloudWatch's), and
+// FaultChecksumMismatch an MD5 per entry in the answer (SQS only).
 func (c *Codec) Supports(f Fault) bool {
 	if f < FaultNone || f >= numFaults {
 		return false
@@ -144,12 +145,12 @@ type entryErr struct {
 // supportsEntries is supports for a codec with per-entry results; refusal
 // says whether it has a per-entry refusal.
 func supportsEntries(f Fault, refusal bool) bool {
-	return f != FaultEntryRefused || refusal
+	return f != FaultChecksumMismatch && (f != FaultEntryRefused || refusal)
 }
 
 // wholeCallOnly is supports for a codec without per-entry results.
 func wholeCallOnly(f Fault) bool {
-	return f != FaultUnprocessed && f != FaultEntryThrottled && f != FaultEntryFailed && f != FaultEntryRefused
+	return f != FaultUnprocessed && f != FaultEntryThrottled && f != FaultEntryFailed && f != FaultEntryRefused && f != FaultChecksumMismatch
 }
 
 // jsonTarget reports whether r is a JSON-protocol call of target.
@@ -532,8 +533,10 @@ func (sqsJSONCodec) name() string { return "SQS SendMessageBatch" }
 func (sqsJSONCodec) match(r *http.Request, _ []byte) bool {
 	return jsonTarget(r, "AmazonSQS.SendMessageBatch")
 }
-func (sqsJSONCodec) supports(f Fault) bool { return supportsEntries(f, true) }
-func (sqsJSONCodec) contentType() string   { return "application/x-amz-json-1.0" }
+func (sqsJSONCodec) supports(f Fault) bool {
+	return f == FaultChecksumMismatch || supportsEntries(f, true)
+}
+func (sqsJSONCodec) contentType() string { return "application/x-amz-json-1.0" }
 func (c sqsJSONCodec) headers(_ []byte, requestID string) http.Header {
 	return jsonHeaders(c.contentType(), requestID)
 }
@@ -637,6 +640,37 @@ func (c *sqsCall) answer(keep []int, up []byte, fails []entryFail, _ string) ([]
 	}
 	out["Failed"], _ = json.Marshal(failed)
 	return json.Marshal(out)
+}
+
+// mismatch returns up, the upstream's answer to the call, with the MD5 of
+// the bodies of the taken entries that pick chooses (indexes into the taken
+// ones, given their number) changed, and how many it changed.
+func (c *sqsCall) mismatch(up []byte, pick func(taken int) []int) ([]byte, int, error) {
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(up, &out); err != nil {
+		return nil, 0, err
+	}
+	var taken []map[string]any
+	if err := json.Unmarshal(out["Successful"], &taken); err != nil || len(taken) == 0 {
+		return nil, 0, err
+	}
+	n := 0
+	for _, i := range pick(len(taken)) {
+		if sum, ok := taken[i]["MD5OfMessageBody"].(string); ok && sum != "" {
+			flip := byte('0')
+			if sum[0] == '0' {
+				flip = '1'
+			}
+			taken[i]["MD5OfMessageBody"] = string(flip) + sum[1:]
+			n++
+		}
+	}
+	var err error
+	if out["Successful"], err = json.Marshal(taken); err != nil {
+		return nil, 0, err
+	}
+	body, err := json.Marshal(out)
+	return body, n, err
 }
 
 func (c *sqsCall) whole(string) []byte {

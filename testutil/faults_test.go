@@ -121,8 +121,9 @@ func TestFaultProxyEachFault(t *testing.T) {
 	}
 	// Every fault but the per-entry ones (FaultUnprocessed,
 	// FaultEntryThrottled, FaultEntryFailed: UnprocessedItems in DynamoDB;
-	// FaultEntryRefused: none), which have a test of their own.
-	if got, want := len(tests)-1, len(testutil.Faults())-4; got != want {
+	// FaultEntryRefused, FaultChecksumMismatch: none), which have tests of
+	// their own.
+	if got, want := len(tests)-1, len(testutil.Faults())-5; got != want {
 		t.Fatalf("%d faults tested here, want %d", got, want)
 	}
 	for _, be := range faultBackends {

@@ -356,12 +356,12 @@ type statCounts struct {
 
 // mix returns the faults of the proxy's codec that a mix may hold: the
 // per-entry and whole-call faults, FaultSlow left out (it costs a client
-// timeout), and those that apply a call before they fail it only if
-// applied.
+// timeout) and FaultChecksumMismatch too (SQS's alone: sqsbatch tests it),
+// and those that apply a call before they fail it only if applied.
 func mix(p *testutil.FaultProxy, applied bool) []testutil.Fault {
 	var fs []testutil.Fault
 	for _, f := range testutil.Faults() {
-		if f == testutil.FaultSlow || !p.Supports(f) || f.Applied() && !applied {
+		if f == testutil.FaultSlow || f == testutil.FaultChecksumMismatch || !p.Supports(f) || f.Applied() && !applied {
 			continue
 		}
 		fs = append(fs, f)
