@@ -49,7 +49,7 @@ func unconfirmed(entries []types.SendMessageBatchRequestEntry, taken []types.Sen
 		if errs == nil {
 			errs = make([]error, len(entries))
 		}
-		errs[i] = fmt.Errorf("%w: message %s: SQS's MD5 is %s, the body sent has %s", ErrChecksum, aws.ToString(r.MessageId), *r.MD5OfMessageBody, hexSum[:])
+		errs[i] = fmt.Errorf("%w: message %s: SQS's MD5 is %s, the body sent has %s", ErrChecksum, aws.ToString(r.MessageId), *r.MD5OfMessageBody, string(hexSum[:]))
 	}
 	if errs == nil {
 		return nil
