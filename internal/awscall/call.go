@@ -37,6 +37,11 @@ type Call struct {
 	unanswered atomic.Bool
 	// lastUnanswered is unanswered for the latest attempt alone.
 	lastUnanswered atomic.Bool
+	// applied says an attempt ended without an error: the service took the
+	// call and its answer was read. An error after that comes from the
+	// client's own checks of the answer (SQS's MD5s, before sqsbatch
+	// turned them off), which cannot undo the call.
+	applied atomic.Bool
 }
 
 // NewCall returns a Call of the service's API.
@@ -81,6 +86,9 @@ func Install[H ClientDo](c *Call, retryer *aws.Retryer, client *H, apiOptions *[
 func (c *Call) Classify(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
+	}
+	if c.applied.Load() {
+		return batch.MaybeWritten(err)
 	}
 	if transient(ctx, err) {
 		return c.maybe(err) // the core gives up when its own context ends

@@ -23,6 +23,9 @@
 //   - the request was sent and no answer came, or the answer could not be
 //     read (a dropped connection, a timeout, a garbled 200):
 //     batch.MaybeWritten, since the service may have applied it;
+//   - an attempt succeeded and the client failed the call after it (a check
+//     of the answer, such as SQS's MD5s): batch.MaybeWritten, since the
+//     service applied it;
 //   - anything else (5xx): a plain error, retried.
 //
 // Errors are matched by their types, codes and HTTP status, never by their

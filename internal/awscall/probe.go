@@ -42,6 +42,9 @@ func (c *Call) handleAttempt(ctx context.Context, in middleware.FinalizeInput, n
 	if unanswered {
 		c.unanswered.Store(true)
 	}
+	if err == nil {
+		c.applied.Store(true)
+	}
 	return out, md, err
 }
 

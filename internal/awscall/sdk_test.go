@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -93,6 +94,23 @@ func apiError(w http.ResponseWriter, status int, code string) {
 	fmt.Fprintf(w, `{"__type":"%s","message":"no"}`, code)
 }
 
+// checkAnswer adds to a client's requests a check of the answer that fails
+// once the call has succeeded, where the SQS client checks its MD5s: in the
+// initialize step, outside the retry loop and the attempt's middleware.
+func checkAnswer(o *kinesis.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("test.CheckAnswer", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+			middleware.InitializeOutput, middleware.Metadata, error,
+		) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			if err == nil {
+				err = errors.New("test: the answer does not match the request")
+			}
+			return out, md, err
+		}), middleware.After)
+	})
+}
+
 // TestClassifyThroughTheSDK checks what a real SDK client's errors are
 // classified as, and that the SDK does not send again a call that was sent
 // and got no answer.
@@ -103,6 +121,7 @@ func TestClassifyThroughTheSDK(t *testing.T) {
 		name     string
 		handler  http.HandlerFunc // nil: no server, connections are refused
 		creds    aws.CredentialsProvider
+		opt      func(*kinesis.Options) // of the client, if set
 		want     mark
 		requests int64 // that reached the server
 	}{
@@ -140,6 +159,8 @@ func TestClassifyThroughTheSDK(t *testing.T) {
 			buf.Flush()
 			conn.Close()
 		}},
+		{name: "answered, then refused by a check of the answer in the client", want: maybe, requests: 1, opt: checkAnswer,
+			handler: func(w http.ResponseWriter, r *http.Request) { answer(w, 3) }},
 		{name: "garbled 200", want: maybe, requests: 1, handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			io.WriteString(w, `{"FailedRecordCount":0,"Records":[{`)
@@ -161,7 +182,11 @@ func TestClassifyThroughTheSDK(t *testing.T) {
 			} else {
 				t.Cleanup(srv.Close)
 			}
-			_, err := putRecords(t.Context(), kinesisClient(t, url, tc.creds), 3, true)
+			client := kinesisClient(t, url, tc.creds)
+			if tc.opt != nil {
+				client = kinesis.New(client.Options(), tc.opt)
+			}
+			_, err := putRecords(t.Context(), client, 3, true)
 			got := markOf(err)
 			if err == nil {
 				got = "ok"
