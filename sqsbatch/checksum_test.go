@@ -72,20 +72,7 @@ func TestChecksumMismatch(t *testing.T) {
 			client := sqs.New(testutil.NewSQSClient(t, ts.URL, testutil.ClientOptions{}).Options(), func(o *sqs.Options) {
 				o.DisableMessageChecksumValidation = tc.disable
 			})
-			d, err := sqsbatch.New[string](client, sqsbatch.Config{QueueURL: ts.URL + "/123456789012/q", Batch: batch.Config{BackOff: quickRetries}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, b := range []string{"a", "b", "c"} {
-				if err := d.Send(t.Context(), b); err != nil {
-					t.Fatal(err)
-				}
-			}
-			err = d.Close(t.Context())
-			var fe *batch.FailedError[string]
-			if err != nil && !errors.As(err, &fe) {
-				t.Fatalf("Close: %v, want nil or a *batch.FailedError", err)
-			}
+			d, fe := sendAndClose(t, client, ts.URL+"/123456789012/q", "a", "b", "c")
 			var failed []string
 			if fe != nil {
 				for _, f := range fe.Failures {

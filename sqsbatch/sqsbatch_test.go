@@ -35,6 +35,27 @@ func quickRetries() backoff.BackOff {
 	return backoff.WithMaxRetries(&backoff.ZeroBackOff{}, 20)
 }
 
+// sendAndClose sends bodies through a Dispatcher of client for the queue at
+// url, with quickRetries, closes it, and returns it with the failures that
+// Close reported (nil: none).
+func sendAndClose(t *testing.T, client sqsbatch.Client, url string, bodies ...string) (*sqsbatch.Dispatcher[string], *batch.FailedError[string]) {
+	t.Helper()
+	d, err := sqsbatch.New[string](client, sqsbatch.Config{QueueURL: url, Batch: batch.Config{BackOff: quickRetries}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bodies {
+		if err := d.Send(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fe *batch.FailedError[string]
+	if err := d.Close(t.Context()); err != nil && !errors.As(err, &fe) {
+		t.Fatalf("Close: %v, want nil or a *batch.FailedError", err)
+	}
+	return d, fe
+}
+
 func closeOK[T any](t *testing.T, d *sqsbatch.Dispatcher[T]) {
 	t.Helper()
 	if err := d.Close(context.Background()); err != nil {
@@ -386,29 +407,17 @@ func TestCallErrors(t *testing.T) {
 				}
 				return nil
 			}
-			d, err := sqsbatch.New[string](fake, sqsbatch.Config{QueueURL: url, Batch: batch.Config{BackOff: quickRetries}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, b := range []string{"a", "b", "c"} {
-				if err := d.Send(t.Context(), b); err != nil {
-					t.Fatal(err)
-				}
-			}
-			err = d.Close(t.Context())
-			var fe *batch.FailedError[string]
+			d, fe := sendAndClose(t, fake, url, "a", "b", "c")
 			failed := 0
-			if errors.As(err, &fe) {
+			if fe != nil {
 				failed = len(fe.Failures)
-			} else if err != nil {
-				t.Fatalf("Close: %v", err)
 			}
 			got := []int{failed, len(fake.Messages(url)), int(d.Stats().Batches)}
 			if diff := cmp.Diff([]int{tc.wantFailed, tc.wantStored, int(tc.wantBatches)}, got); diff != "" {
 				t.Errorf("failed, stored, batches mismatch (-want +got):\n%s", diff)
 			}
-			if permanent && !errors.Is(err, tc.err) {
-				t.Errorf("Close: %v, want it to wrap %v", err, tc.err)
+			if permanent && (fe == nil || !errors.Is(fe, tc.err)) {
+				t.Errorf("Close: %v, want it to wrap %v", fe, tc.err)
 			}
 		})
 	}
