@@ -39,8 +39,8 @@ type Call struct {
 	lastUnanswered atomic.Bool
 	// applied says an attempt ended without an error: the service took the
 	// call and its answer was read. An error after that comes from the
-	// client's own checks of the answer (SQS's MD5s, before sqsbatch
-	// turned them off), which cannot undo the call.
+	// client's own checks of the answer (such as the SQS client's MD5
+	// check), which cannot undo the call.
 	applied atomic.Bool
 }
 
