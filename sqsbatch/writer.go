@@ -74,7 +74,7 @@ func (w *writer[T]) outcome(entries []types.SendMessageBatchRequestEntry, out *s
 		})
 	a.Service = awscall.SQS
 	if w.checkMD5 {
-		a.Unconfirmed = unconfirmed(entries, out.Successful)
+		a.Unconfirmed = func(i, k int) error { return unconfirmed(&entries[i], &out.Successful[k]) }
 	}
 	if w.fifo {
 		a.Group = func(i int) string { return aws.ToString(entries[i].MessageGroupId) }

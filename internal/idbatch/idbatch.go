@@ -45,10 +45,11 @@ type Answer struct {
 	// retried, and the call counts as throttled), and makes the
 	// *awscall.EntryError of each failed entry.
 	Service *awscall.Service
-	// Unconfirmed returns why entry i, which the service took, is not
-	// confirmed as sent (SQS's MD5 of its body is not that of the body
-	// sent), or nil; nil: every entry taken is confirmed.
-	Unconfirmed func(i int) error
+	// Unconfirmed returns why entry i, which the service took as the k-th
+	// of Successful, is not confirmed as sent (SQS's MD5 of its body is
+	// not that of the body sent), or nil; nil: every entry taken is
+	// confirmed.
+	Unconfirmed func(i, k int) error
 }
 
 // Read returns the Answer to a call of n entries from an SDK's Successful
@@ -102,12 +103,13 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 		}
 		return i, nil
 	}
-	for _, id := range a.Successful {
+	var takenAs [MaxEntries]int // where in Successful each entry taken is
+	for k, id := range a.Successful {
 		i, err := index(id)
 		if err != nil {
 			return batch.Outcome{}, err
 		}
-		state[i] = taken
+		state[i], takenAs[i] = taken, k
 	}
 	var o batch.Outcome
 	for _, f := range a.Failed {
@@ -144,7 +146,7 @@ func (a Answer) Outcome() (batch.Outcome, error) {
 		case s == unseen:
 			o.Retry = append(o.Retry, i) // taken, held behind its group
 		case s == taken && a.Unconfirmed != nil:
-			if err := a.Unconfirmed(i); err != nil {
+			if err := a.Unconfirmed(i, takenAs[i]); err != nil {
 				o.Failed = append(o.Failed, batch.ItemError{Index: i, Err: batch.MaybeWritten(err)})
 			}
 		}

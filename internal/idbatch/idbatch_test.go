@@ -2,6 +2,7 @@ package idbatch_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +28,10 @@ var errBadSum = errors.New("bad MD5")
 
 // unconfirmed makes entry bad of a unconfirmed, with errBadSum.
 func unconfirmed(a idbatch.Answer, bad int) idbatch.Answer {
-	a.Unconfirmed = func(i int) error {
+	a.Unconfirmed = func(i, k int) error {
+		if a.Successful[k] != idbatch.IDs[i] {
+			return fmt.Errorf("entry %d is not the %d-th of Successful", i, k)
+		}
 		if i == bad {
 			return errBadSum
 		}
@@ -66,6 +70,8 @@ func TestOutcome(t *testing.T) {
 			batch.Outcome{Failed: cause(sender)}, false},
 		{"an unconfirmed entry fails, maybe taken", unconfirmed(answer(3, "", []string{"0", "1", "2"}), 1),
 			batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: batch.MaybeWritten(errBadSum)}}}, false},
+		{"an unconfirmed entry, the answer in another order", unconfirmed(answer(3, "", []string{"2", "0", "1"}), 0),
+			batch.Outcome{Failed: []batch.ItemError{{Index: 0, Err: batch.MaybeWritten(errBadSum)}}}, false},
 		{"FIFO: an unconfirmed entry does not hold its group", unconfirmed(answer(3, "aaa", []string{"0", "1", "2"}), 1),
 			batch.Outcome{Failed: []batch.ItemError{{Index: 1, Err: batch.MaybeWritten(errBadSum)}}}, false},
 		{"FIFO: an unconfirmed entry held behind its group goes again", unconfirmed(answer(3, "aaa", []string{"0", "2"}, server), 2),
