@@ -11,22 +11,23 @@ import "hash/maphash"
 // It is not a Go map for two reasons. Pending keys come and go as fast as
 // items do, and a deletion from a map leaves a tombstone that later lookups
 // probe past until the map grows; here a deletion shifts the entries after
-// it back, so the table stays as fast as it was when new. And the hash of a
-// key is computed once, by Submit before it takes the lock, and kept: the
-// lookup, the insertion and the deletion of a key cost one hash between
-// them, where a map costs three.
+// it back, so the table stays as fast as it was when new. And a key costs
+// one hash, computed by Submit before it takes the lock, for its lookup and
+// its insertion, and none for its deletion, since what holds a key knows
+// its place; a map hashes the key each time.
 type keyTable[T any] struct {
 	seed maphash.Seed
-	// hashes and refs are the places, a power of two of them, or none:
-	// the hash of the key held at each (0 where none is, since no hash is
-	// 0), and what holds it. A lookup reads hashes, eight places to a
-	// cache line, and refs only where the hash matches.
-	hashes []uint64
-	refs   []keyRef[T]
-	n      int // keys held
+	// tags and refs are the places, a power of two of them, or none: the
+	// tag of the hash of the key held at each (0 where none is), and what
+	// holds it. A lookup reads tags, sixteen places to a cache line, and
+	// refs only where the tag matches.
+	tags []uint32
+	refs []keyRef[T]
+	n    int // keys held
 }
 
 // keyRef is what holds a key in a keyTable: its state, or its lone item.
+// Either knows the key's place in the table.
 type keyRef[T any] struct {
 	ks *keyState[T]
 	e  *entry[T]
@@ -39,13 +40,37 @@ func (r *keyRef[T]) key() string {
 	return r.e.key
 }
 
+func (r *keyRef[T]) place() uint32 {
+	if r.ks != nil {
+		return r.ks.place
+	}
+	return r.e.place
+}
+
+func (r *keyRef[T]) setPlace(i uint32) {
+	if r.ks != nil {
+		r.ks.place = i
+	} else {
+		r.e.place = i
+	}
+}
+
+// maxPlaces bounds the table, so that the low bits of a tag are the home of
+// its key in a table of any size: a table of 2³¹ places would hold half a
+// billion keys.
+const maxPlaces = 1 << 31
+
+// tag is what the table keeps of the hash h: its low 31 bits, the key's home
+// at any size, with the top bit set, so that no tag is 0.
+func tag(h uint64) uint32 { return uint32(h) | maxPlaces }
+
 func newKeyTable[T any]() keyTable[T] {
 	return keyTable[T]{seed: maphash.MakeSeed()}
 }
 
-// hash returns the hash of key, for the other methods; never 0.
+// hash returns the hash of key, for get and add.
 func (t *keyTable[T]) hash(key string) uint64 {
-	return maphash.String(t.seed, key) | 1
+	return maphash.String(t.seed, key)
 }
 
 // get returns the state of key, whose hash is h, or its lone item, or
@@ -54,12 +79,12 @@ func (t *keyTable[T]) get(h uint64, key string) (*keyState[T], *entry[T]) {
 	if t.n == 0 {
 		return nil, nil
 	}
-	mask := uint64(len(t.hashes) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		switch t.hashes[i] {
+	tg, mask := tag(h), uint32(len(t.tags)-1)
+	for i := tg & mask; ; i = (i + 1) & mask {
+		switch t.tags[i] {
 		case 0:
 			return nil, nil
-		case h:
+		case tg:
 			if r := &t.refs[i]; r.key() == key {
 				return r.ks, r.e
 			}
@@ -70,71 +95,66 @@ func (t *keyTable[T]) get(h uint64, key string) (*keyState[T], *entry[T]) {
 // add puts the key held by r, whose hash is h and which t does not hold,
 // in t.
 func (t *keyTable[T]) add(h uint64, r keyRef[T]) {
-	if 4*(t.n+1) > len(t.hashes) {
+	if 4*(t.n+1) > len(t.tags) {
 		t.grow()
 	}
-	t.insert(h, r)
+	t.insert(tag(h), r)
 	t.n++
 }
 
-func (t *keyTable[T]) insert(h uint64, r keyRef[T]) {
-	mask := uint64(len(t.hashes) - 1)
-	i := h & mask
-	for t.hashes[i] != 0 {
+func (t *keyTable[T]) insert(tg uint32, r keyRef[T]) {
+	mask := uint32(len(t.tags) - 1)
+	i := tg & mask
+	for t.tags[i] != 0 {
 		i = (i + 1) & mask
 	}
-	t.hashes[i], t.refs[i] = h, r
+	t.tags[i], t.refs[i] = tg, r
+	r.setPlace(i)
 }
 
 func (t *keyTable[T]) grow() {
-	hashes, refs := t.hashes, t.refs
-	n := max(16, 2*len(hashes))
-	t.hashes, t.refs = make([]uint64, n), make([]keyRef[T], n)
-	for i, h := range hashes {
-		if h != 0 {
-			t.insert(h, refs[i])
+	tags, refs := t.tags, t.refs
+	n := max(16, 2*len(tags))
+	if n > maxPlaces {
+		panic("batch: more pending keys than a key table holds")
+	}
+	t.tags, t.refs = make([]uint32, n), make([]keyRef[T], n)
+	for i, tg := range tags {
+		if tg != 0 {
+			t.insert(tg, refs[i])
 		}
 	}
 }
 
-// find returns the index of the place of the key held by r under the hash
-// h.
-func (t *keyTable[T]) find(h uint64, r keyRef[T]) uint64 {
-	mask := uint64(len(t.hashes) - 1)
-	i := h & mask
-	for t.hashes[i] != h || t.refs[i] != r {
-		i = (i + 1) & mask
-	}
-	return i
+// promote gives the key of the lone item e the state ks instead.
+func (t *keyTable[T]) promote(e *entry[T], ks *keyState[T]) {
+	i := e.place
+	t.refs[i] = keyRef[T]{ks: ks}
+	ks.place = i
 }
 
-// promote gives the key of the lone item e, held under the hash h, the
-// state ks instead.
-func (t *keyTable[T]) promote(h uint64, e *entry[T], ks *keyState[T]) {
-	t.refs[t.find(h, keyRef[T]{e: e})] = keyRef[T]{ks: ks}
-}
-
-// remove takes the key held by r, under the hash h, out of t. The places
-// after it in its run move back to fill the gap where their probe sequence
-// allows, so that no lookup has to pass over a deleted place.
-func (t *keyTable[T]) remove(h uint64, r keyRef[T]) {
-	mask := uint64(len(t.hashes) - 1)
-	i := t.find(h, r)
+// remove takes the key held by r out of t. The places after it in its run
+// move back to fill the gap where their probe sequence allows, so that no
+// lookup has to pass over a deleted place.
+func (t *keyTable[T]) remove(r keyRef[T]) {
+	mask := uint32(len(t.tags) - 1)
+	i := r.place()
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
-		hj := t.hashes[j]
-		if hj == 0 {
+		tj := t.tags[j]
+		if tj == 0 {
 			break
 		}
 		// The key at j stays if its home is cyclically in (i, j]:
 		// moving it to i would put it before its home, where lookups
 		// never look.
-		if (j-hj&mask)&mask < (j-i)&mask {
+		if (j-tj&mask)&mask < (j-i)&mask {
 			continue
 		}
-		t.hashes[i], t.refs[i] = hj, t.refs[j]
+		t.tags[i], t.refs[i] = tj, t.refs[j]
+		t.refs[i].setPlace(i)
 		i = j
 	}
-	t.hashes[i], t.refs[i] = 0, keyRef[T]{}
+	t.tags[i], t.refs[i] = 0, keyRef[T]{}
 	t.n--
 }
 

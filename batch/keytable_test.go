@@ -20,7 +20,7 @@ func TestKeyTable(t *testing.T) {
 		steps    int
 	}{
 		{"distinct hashes", 64, 200, 5000},
-		{"4 hashes", 3, 200, 5000},
+		{"8 hashes", 3, 200, 5000},
 		{"one hash", 0, 40, 2000},
 	}
 	for _, tt := range tests {
@@ -30,7 +30,7 @@ func TestKeyTable(t *testing.T) {
 				if tt.hashBits == 0 {
 					return 7
 				}
-				return tab.hash(key)&(1<<tt.hashBits-1) | 1 // never 0, as hash
+				return tab.hash(key) & (1<<tt.hashBits - 1)
 			}
 			type held struct {
 				ks *keyState[int]
@@ -49,24 +49,29 @@ func TestKeyTable(t *testing.T) {
 				switch {
 				case ks == nil && e == nil:
 					if rng.IntN(2) == 0 {
-						e := &entry[int]{alone: true, key: key, hash: h}
+						e := &entry[int]{alone: true, key: key}
 						tab.add(h, keyRef[int]{e: e})
 						model[key] = held{e: e}
 					} else {
-						ks := &keyState[int]{key: key, hash: h}
+						ks := &keyState[int]{key: key}
 						tab.add(h, keyRef[int]{ks: ks})
 						model[key] = held{ks: ks}
 					}
 				case e != nil && rng.IntN(3) == 0:
-					ks := &keyState[int]{key: key, hash: h}
-					tab.promote(h, e, ks)
+					ks := &keyState[int]{key: key}
+					tab.promote(e, ks)
 					model[key] = held{ks: ks}
 				default:
-					tab.remove(h, keyRef[int]{ks: ks, e: e})
+					tab.remove(keyRef[int]{ks: ks, e: e})
 					delete(model, key)
 				}
 				if tab.n != len(model) {
 					t.Fatalf("step %d: %d keys held, want %d", step, tab.n, len(model))
+				}
+				for i := range tab.refs {
+					if r := &tab.refs[i]; (r.ks != nil || r.e != nil) && r.place() != uint32(i) {
+						t.Fatalf("step %d: the key %q at place %d says it is at %d", step, r.key(), i, r.place())
+					}
 				}
 			}
 			var wantStates, gotStates []string

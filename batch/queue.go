@@ -62,18 +62,18 @@ type entry[T any] struct {
 	maybe bool
 	wait  *waitCall // SubmitWait callers, or nil
 	// alone says the item is its key's lone item and holds the key in the
-	// key table, under hash: its key has no keyState.
+	// key table, at place: its key has no keyState.
 	alone bool
 	key   string // the key of a lone item
-	hash  uint64
+	place uint32
 	taken bool // it was taken into a batch at least once
 }
 
 // keyState is what the dispatcher knows of a key with items accepted and
 // not finished.
 type keyState[T any] struct {
-	key  string
-	hash uint64 // of key, in keys
+	key   string
+	place uint32 // of key, in keys
 	// items are the key's items not in flight, oldest first: items sent
 	// before and waiting to go again, then fresh ones. items[head:] are live.
 	items []*entry[T]
@@ -230,12 +230,12 @@ func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyStat
 	case lone != nil:
 		ks = d.promoteLocked(lone)
 	case ks == nil && !d.limits.InOrder:
-		e.alone, e.key, e.hash = true, key, h
+		e.alone, e.key = true, key
 		d.keys.add(h, keyRef[T]{e: e})
 		d.queueItemLocked(e, false)
 		return
 	case ks == nil:
-		ks = d.newKeyLocked(key, h)
+		ks = d.newKeyLocked(key)
 		d.keys.add(h, keyRef[T]{ks: ks})
 	}
 	e.ks = ks
@@ -290,8 +290,8 @@ func (d *Dispatcher[T]) replaceEntryLocked(e *entry[T], item T, size int, wc *wa
 // promoteLocked gives the key of a lone item its keyState, busy while the
 // lone item is not finished.
 func (d *Dispatcher[T]) promoteLocked(lone *entry[T]) *keyState[T] {
-	ks := d.newKeyLocked(lone.key, lone.hash)
-	d.keys.promote(lone.hash, lone, ks)
+	ks := d.newKeyLocked(lone.key)
+	d.keys.promote(lone, ks)
 	lone.alone, lone.key, lone.ks = false, "", ks
 	ks.out, ks.busy = 1, true
 	if !lone.taken {
@@ -300,9 +300,9 @@ func (d *Dispatcher[T]) promoteLocked(lone *entry[T]) *keyState[T] {
 	return ks
 }
 
-// newKeyLocked returns a keyState for key, whose hash is h, with nothing
-// filed under it yet; the caller puts it in d.keys.
-func (d *Dispatcher[T]) newKeyLocked(key string, h uint64) *keyState[T] {
+// newKeyLocked returns a keyState for key, with nothing filed under it yet;
+// the caller puts it in d.keys.
+func (d *Dispatcher[T]) newKeyLocked(key string) *keyState[T] {
 	var ks *keyState[T]
 	if n := len(d.freeKeys); n > 0 {
 		ks = d.freeKeys[n-1]
@@ -310,13 +310,13 @@ func (d *Dispatcher[T]) newKeyLocked(key string, h uint64) *keyState[T] {
 	} else {
 		ks = new(keyState[T])
 	}
-	ks.key, ks.hash = key, h
+	ks.key = key
 	return ks
 }
 
 // dropKeyLocked forgets a key with nothing left: no item filed, none out.
 func (d *Dispatcher[T]) dropKeyLocked(ks *keyState[T]) {
-	d.keys.remove(ks.hash, keyRef[T]{ks: ks})
+	d.keys.remove(keyRef[T]{ks: ks})
 	items, retry := ks.items[:0], ks.retry[:0]
 	*ks = keyState[T]{items: items, retry: retry}
 	if len(d.freeKeys) < d.maxBuf {

@@ -94,7 +94,7 @@ func (d *Dispatcher[T]) send(entries []*entry[T], items []T, sub bool) {
 		}
 	}
 	for {
-		wait, cuts := d.rate.reserve(len(entries), time.Now())
+		wait, cuts := d.rate.reserve(len(entries), time.Now)
 		if wait == 0 {
 			break
 		}
@@ -446,7 +446,7 @@ func retryDue(now time.Time, wait time.Duration) time.Time {
 // was counted in flight.
 func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
 	if e.alone {
-		d.keys.remove(e.hash, keyRef[T]{e: e})
+		d.keys.remove(keyRef[T]{e: e})
 	} else if ks := e.ks; ks != nil && (flying || ks.lone == e) {
 		if ks.lone == e { // failed before it was sent: Close gave up
 			ks.lone = nil
