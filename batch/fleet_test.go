@@ -217,11 +217,11 @@ func (s fleetSim) run() fleetTimeline {
 				push(fleetEvent{at: e.at.Add(time.Millisecond), kind: fleetFree, member: m})
 				continue
 			}
-			wait, cuts := r.reserve(s.batch, e.at)
+			wait, cuts := r.reserve(s.batch, clockAt(e.at))
 			push(fleetEvent{at: e.at.Add(wait), kind: fleetArrive, member: m, groups: groups, cuts: cuts, waited: wait > 0})
 		case fleetArrive:
 			if e.waited && r.stale(e.cuts) { // as the writer does: book again
-				wait, cuts := r.reserve(s.batch, e.at)
+				wait, cuts := r.reserve(s.batch, clockAt(e.at))
 				e.cuts, e.waited, e.at = cuts, wait > 0, e.at.Add(wait)
 				push(e)
 				continue

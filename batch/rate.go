@@ -136,17 +136,19 @@ func newRateControl(batchItems int) *rateControl {
 	return &rateControl{minRate: float64(batchItems)}
 }
 
-// reserve books n items to be sent at now and returns how long the call
-// must wait for its turn (0 while the rate is not limited), and the number
-// of the last cut, for stale. A turn more than rateMaxWait away is not
-// booked: reserve returns rateMaxWait and -1, which stale reports as stale,
-// so that the call asks again then.
-func (r *rateControl) reserve(n int, now time.Time) (time.Duration, int) {
+// reserve books n items to be sent now, as clock tells it, and returns how
+// long the call must wait for its turn (0 while the rate is not limited),
+// and the number of the last cut, for stale. A turn more than rateMaxWait
+// away is not booked: reserve returns rateMaxWait and -1, which stale
+// reports as stale, so that the call asks again then. The clock is read
+// only while the rate is limited.
+func (r *rateControl) reserve(n int, clock func() time.Time) (time.Duration, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.limited {
 		return 0, r.cuts
 	}
+	now := clock()
 	rate := r.rateAt(now)
 	if rate >= rateUnlimit*r.wMax {
 		r.limited = false
@@ -236,7 +238,8 @@ func (r *rateControl) observe(c call) {
 	if start.Before(r.cutAt) {
 		return // sent before the last cut: says nothing of the new rate
 	}
-	if c.fresh > 0 {
+	// (A share of 0 stays 0 while nothing is throttled: no need to weigh.)
+	if c.fresh > 0 && (c.freshOut > 0 || r.share != 0) {
 		a := 1 - math.Pow(1-rateAlpha, float64(c.fresh))
 		r.share += a * (float64(c.freshOut)/float64(c.fresh) - r.share)
 	}

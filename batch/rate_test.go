@@ -50,6 +50,9 @@ func (h *simEvents) Pop() any {
 // run simulates the writers in time order: a free writer reserves its call,
 // the call reaches the backend when its wait is over, and the writer is free
 // again, having told the rate control, once the call's latency has passed.
+// clockAt returns a clock stopped at t, for rateControl.reserve.
+func clockAt(t time.Time) func() time.Time { return func() time.Time { return t } }
+
 func (s rateSim) run() rateSimResult {
 	rng := rand.New(rand.NewPCG(1, 2))
 	r := newRateControl(s.batch)
@@ -77,12 +80,12 @@ func (s rateSim) run() rateSimResult {
 				r.observe(call{start: c.start, end: e.at, items: s.batch, written: c.accepted, fresh: s.batch, freshOut: c.bounced})
 			}
 			delete(pending, e.at)
-			wait, cuts := r.reserve(s.batch, e.at)
+			wait, cuts := r.reserve(s.batch, clockAt(e.at))
 			heap.Push(&ev, simEvent{at: e.at.Add(wait), arrive: true, cuts: cuts, waited: wait > 0})
 			continue
 		}
 		if e.waited && r.stale(e.cuts) { // as the writer does: book again
-			wait, cuts := r.reserve(s.batch, e.at)
+			wait, cuts := r.reserve(s.batch, clockAt(e.at))
 			heap.Push(&ev, simEvent{at: e.at.Add(wait), arrive: true, cuts: cuts, waited: wait > 0})
 			continue
 		}
