@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/batchutils/batchutils/batch"
@@ -31,7 +32,11 @@ func benchItems(n int, keyed bool) []item {
 }
 
 // BenchmarkSubmit measures Submit into a sink that does nothing: the cost of
-// the core per item, batching and dispatch included.
+// the core per item, batching and dispatch included. nokey and keyed submit
+// from one goroutine, each item of keyed with a key of its own; /parallel
+// submits the same from GOMAXPROCS goroutines, and keyed/dupes as well, but
+// with every goroutine walking the same keys, so that a Submit often meets
+// a pending item of its key, which it replaces.
 func BenchmarkSubmit(b *testing.B) {
 	for _, keyed := range []bool{false, true} {
 		name := "nokey"
@@ -63,25 +68,39 @@ func BenchmarkSubmit(b *testing.B) {
 				b.Fatal(err)
 			}
 		})
-		b.Run(name+"/parallel", func(b *testing.B) {
-			d, err := batch.New[item](nopSink{}, batch.Config{Duplicates: batch.ReplaceDuplicates})
-			if err != nil {
+		b.Run(name+"/parallel", func(b *testing.B) { benchSubmitParallel(b, items, false) })
+		if keyed {
+			b.Run(name+"/dupes", func(b *testing.B) { benchSubmitParallel(b, items, true) })
+		}
+	}
+}
+
+// benchSubmitParallel submits items from GOMAXPROCS goroutines, with
+// duplicates replaced. Each goroutine walks the items from a place of its
+// own, an eighth of them apart, so that the keys pending are distinct; with
+// dupes, every goroutine walks them from the first, and submits each key
+// about when the others do, while it may still be pending.
+func benchSubmitParallel(b *testing.B, items []item, dupes bool) {
+	d, err := batch.New[item](nopSink{}, batch.Config{Duplicates: batch.ReplaceDuplicates})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	var goroutines atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		if !dupes {
+			i = int(goroutines.Add(1)-1) * len(items) / 8
+		}
+		for pb.Next() {
+			if err := d.Submit(ctx, items[i&(len(items)-1)]); err != nil {
 				b.Fatal(err)
 			}
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				i := 0
-				for pb.Next() {
-					if err := d.Submit(ctx, items[i&(len(items)-1)]); err != nil {
-						b.Fatal(err)
-					}
-					i++
-				}
-			})
-			if err := d.Close(ctx); err != nil {
-				b.Fatal(err)
-			}
-		})
+			i++
+		}
+	})
+	if err := d.Close(ctx); err != nil {
+		b.Fatal(err)
 	}
 }
