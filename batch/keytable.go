@@ -1,7 +1,5 @@
 package batch
 
-import "hash/maphash"
-
 // keyTable holds the keys with items not finished: an open-addressing hash
 // table with linear probing, kept at most a quarter full, where the runs
 // that lookups and deletions walk are short (at half full, a keyed Submit
@@ -16,7 +14,7 @@ import "hash/maphash"
 // its insertion, and none for its deletion, since what holds a key knows
 // its place; a map hashes the key each time.
 type keyTable[T any] struct {
-	seed maphash.Seed
+	h keyHash
 	// tags and refs are the places, a power of two of them, or none: the
 	// tag of the hash of the key held at each (0 where none is), and what
 	// holds it. A lookup reads tags, sixteen places to a cache line, and
@@ -65,12 +63,12 @@ const maxPlaces = 1 << 31
 func tag(h uint64) uint32 { return uint32(h) | maxPlaces }
 
 func newKeyTable[T any]() keyTable[T] {
-	return keyTable[T]{seed: maphash.MakeSeed()}
+	return keyTable[T]{h: newKeyHash()}
 }
 
 // hash returns the hash of key, for get and add.
 func (t *keyTable[T]) hash(key string) uint64 {
-	return maphash.String(t.seed, key)
+	return t.h.sum(key)
 }
 
 // get returns the state of key, whose hash is h, or its lone item, or
