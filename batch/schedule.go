@@ -16,7 +16,11 @@ type scheduler struct {
 	wakeAt  time.Time     // when it wakes; zero: when kicked
 	stopped bool          // it was told to stop
 	kick    chan struct{} // wakes it
-	stop    chan struct{} // closed when it must return
+	// kicked says a kick was sent since the scheduler last began a round:
+	// it will begin another, and see all that changed before, so further
+	// kicks can wait until then.
+	kicked bool
+	stop   chan struct{} // closed when it must return
 }
 
 // retrySlot is an item without a key, or a key, waiting until due.
@@ -89,13 +93,14 @@ func (d *Dispatcher[T]) startSchedulerLocked() {
 
 // kickLocked wakes the scheduler without blocking.
 func (d *Dispatcher[T]) kickLocked() {
-	if !d.schedOn {
+	if !d.schedOn || d.kicked {
 		return
 	}
 	select {
 	case d.kick <- struct{}{}:
-	default:
+	default: // a kick is on its way already
 	}
+	d.kicked = true
 }
 
 // schedule returns retried items to the queue when they are due, sends
@@ -109,6 +114,7 @@ func (d *Dispatcher[T]) schedule() {
 		d.mu.Lock()
 		now := time.Now()
 		d.wakeAt = now // awake: what it does here needs no kick
+		d.kicked = false
 		d.releaseDueLocked(now)
 		d.dispatchLocked()
 		var wake time.Time

@@ -92,7 +92,7 @@ func (d *Dispatcher[T]) stallCheckLocked(now time.Time) time.Time {
 // watchStallLocked makes sure that the scheduler looks again at the writers
 // if items wait behind a call that may stall (stallCheckLocked).
 func (d *Dispatcher[T]) watchStallLocked() {
-	if d.wakeAt.IsZero() && d.heldBackLocked() {
+	if d.wakeAt.IsZero() && !d.kicked && d.heldBackLocked() {
 		d.startSchedulerLocked()
 		d.kickLocked()
 	}
