@@ -175,14 +175,13 @@ func (f *FakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 			refuse("The request include parameter MessageDeduplicationId that is not valid for this queue type")
 			continue
 		}
-		sum := sha256.Sum256([]byte(body))
 		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{
 			Id: e.Id, MessageId: aws.String(fmt.Sprintf("fake-%d-%d", call, len(q.msgs))), MD5OfMessageBody: aws.String(fmt.Sprintf("%x", md5.Sum([]byte(body)))),
 		})
 		if q.fifo {
 			key := m.DeduplicationID
 			if key == "" {
-				key = fmt.Sprintf("%x", sum)
+				key = fmt.Sprintf("%x", sha256.Sum256([]byte(body)))
 			}
 			if q.dedup[key] {
 				continue // taken, not stored again
