@@ -47,12 +47,12 @@ func (h *simEvents) Pop() any {
 	return x
 }
 
-// run simulates the writers in time order: a free writer reserves its call,
-// the call reaches the backend when its wait is over, and the writer is free
-// again, having told the rate control, once the call's latency has passed.
 // clockAt returns a clock stopped at t, for rateControl.reserve.
 func clockAt(t time.Time) func() time.Time { return func() time.Time { return t } }
 
+// run simulates the writers in time order: a free writer reserves its call,
+// the call reaches the backend when its wait is over, and the writer is free
+// again, having told the rate control, once the call's latency has passed.
 func (s rateSim) run() rateSimResult {
 	rng := rand.New(rand.NewPCG(1, 2))
 	r := newRateControl(s.batch)

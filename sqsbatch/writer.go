@@ -38,9 +38,10 @@ func (w *writer[T]) Name() string { return "sqsbatch" }
 // Outcome: an entry Failed with SenderFault is refused on its own, one
 // Failed otherwise or throttled is retried, and so is one SQS did not
 // mention; one taken whose MD5 in the answer is not that of its body fails
-// with ErrChecksum, made batch.MaybeWritten. On a FIFO queue, the entries of a group that follow a retried
-// entry in the call are retried after it too, even those SQS took: SQS
-// drops the repeats by their deduplication ids, so order holds.
+// with ErrChecksum, made batch.MaybeWritten. On a FIFO queue, the entries
+// of a group that follow a retried entry in the call are retried after it
+// too, even those SQS took: SQS drops the repeats by their deduplication
+// ids, so order holds.
 func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchRequestEntry) (batch.Outcome, error) {
 	if len(entries) > MaxBatchItems {
 		return batch.Outcome{}, batch.Permanent(fmt.Errorf("sqsbatch: %d messages in one call, the most is %d", len(entries), MaxBatchItems))
