@@ -2,10 +2,12 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -344,11 +346,13 @@ func benchInput() *dynamodb.BatchWriteItemInput {
 	return &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"table": wrs}}
 }
 
-// TestBatchWriteItemSize checks the size batchWriteItemBody sizes its
-// buffer with: never less than the body when no string needs an escape (the
-// buffer is allocated once), and not far more.
-func TestBatchWriteItemSize(t *testing.T) {
+// TestBatchWriteItemBodyBuffers checks the bodies that batchWriteItemBody
+// writes in its pooled buffers: each is the body as written into a buffer
+// of its own, at about its size, and none shares memory with a body written
+// after it, in turn, nor with one written alongside it.
+func TestBatchWriteItemBodyBuffers(t *testing.T) {
 	key := map[string]types.AttributeValue{"pk": str("k")}
+	large := map[string]types.AttributeValue{"pk": str("k"), "blob": &types.AttributeValueMemberB{Value: make([]byte, maxPooledBody)}}
 	tests := []struct {
 		name string
 		in   *dynamodb.BatchWriteItemInput
@@ -360,19 +364,69 @@ func TestBatchWriteItemSize(t *testing.T) {
 			ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes, ReturnItemCollectionMetrics: types.ReturnItemCollectionMetricsSize}},
 		{"no requests", &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{}}},
 		{"bench", benchInput()},
+		{"larger than a pooled buffer", &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"t": {put(large)}}}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			body, ok := batchWriteItemBody(nil, tc.in)
-			if !ok {
-				t.Fatal("batchWriteItemBody left the input to the SDK")
-			}
-			size := batchWriteItemSize(tc.in)
-			if size < len(body) || size > len(body)*5/4+100 {
-				t.Errorf("size %d for a body of %d bytes, want at least the body and at most a quarter more", size, len(body))
-			}
-		})
+	// Maps are written in Go's iteration order: bodies compare as JSON.
+	decode := func(t *testing.T, body []byte) any {
+		t.Helper()
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("body %.100q: %v", body, err)
+		}
+		return v
 	}
+	want := make([]any, len(tests))
+	for i, tc := range tests {
+		b, ok := appendBatchWriteItem(nil, tc.in)
+		if !ok {
+			t.Fatalf("%s: appendBatchWriteItem left the input to the SDK", tc.name)
+		}
+		want[i] = decode(t, b)
+	}
+	check := func(t *testing.T, bodies [][]byte) {
+		t.Helper()
+		for i, body := range bodies {
+			if diff := cmp.Diff(want[i], decode(t, body)); diff != "" {
+				t.Errorf("%s: body (-want +got):\n%s", tests[i].name, diff)
+			}
+			if cap(body) > len(body)+len(body)/8+64 {
+				t.Errorf("%s: a body of %d bytes in a buffer of %d", tests[i].name, len(body), cap(body))
+			}
+		}
+	}
+	t.Run("in turn", func(t *testing.T) {
+		bodies := make([][]byte, len(tests))
+		for round := range 3 {
+			for i, tc := range tests {
+				body, ok := batchWriteItemBody(nil, tc.in)
+				if !ok {
+					t.Fatalf("round %d, %s: batchWriteItemBody left the input to the SDK", round, tc.name)
+				}
+				bodies[i] = body
+			}
+			check(t, bodies) // every body written after the first left it as it was
+		}
+	})
+	t.Run("alongside", func(t *testing.T) {
+		const writers = 8
+		bodies := make([][][]byte, writers)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for range 20 {
+					bodies[w] = bodies[w][:0]
+					for _, tc := range tests[:4] { // the pooled sizes
+						body, _ := batchWriteItemBody(nil, tc.in)
+						bodies[w] = append(bodies[w], body)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for w := range writers {
+			check(t, bodies[w])
+		}
+	})
 }
 
 // BenchmarkBatchWriteItemBody compares a call of benchInput with the body
