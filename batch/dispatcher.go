@@ -283,34 +283,41 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	d.mu.Lock()
 	var ks *keyState[T]
 	var lone *entry[T]
+	var at uint32 // where the key goes in d.keys, if it is not there
 	for {
 		if d.closing {
 			d.mu.Unlock()
 			return ErrClosed
 		}
 		if key != "" {
-			ks, lone = d.keys.get(h, key)
-			pendingLone := lone
-			if ks != nil {
-				pendingLone = ks.lone
-			}
-			if pendingLone != nil && pendingLone.taken {
-				pendingLone = nil
-			}
-			if (pendingLone != nil || (ks != nil && ks.fresh > 0)) && d.policy != KeepDuplicates {
-				if d.policy == RejectDuplicates {
+			// Most keys have nothing pending and go to their home
+			// place: home tells so inline, and find looks further.
+			var home bool
+			ks, lone = nil, nil
+			if at, home = d.keys.home(h); !home {
+				ks, lone, at = d.keys.find(h, key)
+				pendingLone := lone
+				if ks != nil {
+					pendingLone = ks.lone
+				}
+				if pendingLone != nil && pendingLone.taken {
+					pendingLone = nil
+				}
+				if (pendingLone != nil || (ks != nil && ks.fresh > 0)) && d.policy != KeepDuplicates {
+					if d.policy == RejectDuplicates {
+						d.mu.Unlock()
+						d.reject()
+						return ErrDuplicate
+					}
+					if pendingLone != nil {
+						d.replaceLoneLocked(pendingLone, item, size, wc)
+					} else {
+						d.replaceLocked(ks, item, size, wc)
+					}
+					d.dispatchIfDueLocked()
 					d.mu.Unlock()
-					d.reject()
-					return ErrDuplicate
+					return nil
 				}
-				if pendingLone != nil {
-					d.replaceLoneLocked(pendingLone, item, size, wc)
-				} else {
-					d.replaceLocked(ks, item, size, wc)
-				}
-				d.dispatchIfDueLocked()
-				d.mu.Unlock()
-				return nil
 			}
 		}
 		if d.bufItems == 0 || (d.bufItems < d.maxBuf && d.bufBytes+size <= d.maxBufBytes) {
@@ -339,7 +346,7 @@ func (d *Dispatcher[T]) submit(ctx context.Context, item T, wc *waitCall) error 
 	d.submitted++
 	d.bufItems++
 	d.bufBytes += size
-	d.addLocked(e, key, h, ks, lone)
+	d.addLocked(e, key, h, at, ks, lone)
 	d.dispatchIfDueLocked()
 	if d.interval > 0 && d.wakeAt.IsZero() {
 		d.kickLocked() // the timed flush has something to wait for

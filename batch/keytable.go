@@ -38,13 +38,6 @@ func (r *keyRef[T]) key() string {
 	return r.e.key
 }
 
-func (r *keyRef[T]) place() uint32 {
-	if r.ks != nil {
-		return r.ks.place
-	}
-	return r.e.place
-}
-
 func (r *keyRef[T]) setPlace(i uint32) {
 	if r.ks != nil {
 		r.ks.place = i
@@ -66,48 +59,56 @@ func newKeyTable[T any]() keyTable[T] {
 	return keyTable[T]{h: newKeyHash()}
 }
 
-// hash returns the hash of key, for get and add.
+// hash returns the hash of key, for home, find and add.
 func (t *keyTable[T]) hash(key string) uint64 {
 	return t.h.sum(key)
 }
 
-// get returns the state of key, whose hash is h, or its lone item, or
-// neither.
-func (t *keyTable[T]) get(h uint64, key string) (*keyState[T], *entry[T]) {
-	if t.n == 0 {
-		return nil, nil
+// A key is looked up and added in two steps, so that the common case costs
+// a few instructions inline: home says whether the key hashed h goes to its
+// home place, empty, with room in t for one more key (then t does not hold
+// it); else find looks further. Either gives the place where add puts the
+// key, as long as t has not changed in between.
+
+// home returns the home place of a key hashed h, and whether the key goes
+// there.
+func (t *keyTable[T]) home(h uint64) (uint32, bool) {
+	if t.full() {
+		return 0, false
+	}
+	i := uint32(h) & uint32(len(t.tags)-1)
+	return i, t.tags[i] == 0
+}
+
+// full reports whether t needs more places before it holds one more key.
+func (t *keyTable[T]) full() bool { return 4*(t.n+1) > len(t.tags) }
+
+// find returns the state of key, whose hash is h, or its lone item; or, when
+// t holds neither, the empty place where add puts it. It makes room in t for
+// one more key first.
+func (t *keyTable[T]) find(h uint64, key string) (*keyState[T], *entry[T], uint32) {
+	if t.full() {
+		t.grow()
 	}
 	tg, mask := tag(h), uint32(len(t.tags)-1)
 	for i := tg & mask; ; i = (i + 1) & mask {
 		switch t.tags[i] {
 		case 0:
-			return nil, nil
+			return nil, nil, i
 		case tg:
 			if r := &t.refs[i]; r.key() == key {
-				return r.ks, r.e
+				return r.ks, r.e, i
 			}
 		}
 	}
 }
 
 // add puts the key held by r, whose hash is h and which t does not hold,
-// in t.
-func (t *keyTable[T]) add(h uint64, r keyRef[T]) {
-	if 4*(t.n+1) > len(t.tags) {
-		t.grow()
-	}
-	t.insert(tag(h), r)
+// at the place that home or find returned for it.
+func (t *keyTable[T]) add(h uint64, at uint32, r keyRef[T]) {
+	t.tags[at], t.refs[at] = tag(h), r
+	r.setPlace(at)
 	t.n++
-}
-
-func (t *keyTable[T]) insert(tg uint32, r keyRef[T]) {
-	mask := uint32(len(t.tags) - 1)
-	i := tg & mask
-	for t.tags[i] != 0 {
-		i = (i + 1) & mask
-	}
-	t.tags[i], t.refs[i] = tg, r
-	r.setPlace(i)
 }
 
 func (t *keyTable[T]) grow() {
@@ -117,10 +118,17 @@ func (t *keyTable[T]) grow() {
 		panic("batch: more pending keys than a key table holds")
 	}
 	t.tags, t.refs = make([]uint32, n), make([]keyRef[T], n)
+	mask := uint32(n - 1)
 	for i, tg := range tags {
-		if tg != 0 {
-			t.insert(tg, refs[i])
+		if tg == 0 {
+			continue
 		}
+		j := tg & mask
+		for t.tags[j] != 0 {
+			j = (j + 1) & mask
+		}
+		t.tags[j], t.refs[j] = tg, refs[i]
+		t.refs[j].setPlace(j)
 	}
 }
 
@@ -131,12 +139,23 @@ func (t *keyTable[T]) promote(e *entry[T], ks *keyState[T]) {
 	ks.place = i
 }
 
-// remove takes the key held by r out of t. The places after it in its run
+// removeLast takes the key at place i out of t if it is the last of its run,
+// as most keys are, and reports whether it was; it is small enough to be
+// inlined. Else remove takes it out.
+func (t *keyTable[T]) removeLast(i uint32) bool {
+	if t.tags[(i+1)&uint32(len(t.tags)-1)] != 0 {
+		return false
+	}
+	t.tags[i], t.refs[i] = 0, keyRef[T]{}
+	t.n--
+	return true
+}
+
+// remove takes the key at place i out of t. The places after it in its run
 // move back to fill the gap where their probe sequence allows, so that no
 // lookup has to pass over a deleted place.
-func (t *keyTable[T]) remove(r keyRef[T]) {
+func (t *keyTable[T]) remove(i uint32) {
 	mask := uint32(len(t.tags) - 1)
-	i := r.place()
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
 		tj := t.tags[j]
 		if tj == 0 {

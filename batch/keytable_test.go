@@ -41,43 +41,60 @@ func TestKeyTable(t *testing.T) {
 			for step := range tt.steps {
 				key := strconv.Itoa(rng.IntN(tt.keys))
 				h := hashOf(key)
-				ks, e := tab.get(h, key)
+				at, home := tab.home(h)
+				var ks *keyState[int]
+				var e *entry[int]
+				if !home {
+					ks, e, at = tab.find(h, key)
+				} else if fks, fe, fat := tab.find(h, key); fks != nil || fe != nil || fat != at {
+					t.Fatalf("step %d: home(%q) = %d, free, but find = (%p, %p, %d)", step, key, at, fks, fe, fat)
+				}
 				want := model[key]
 				if ks != want.ks || e != want.e {
-					t.Fatalf("step %d: get(%q) = (%p, %p), want (%p, %p)", step, key, ks, e, want.ks, want.e)
+					t.Fatalf("step %d: find(%q) = (%p, %p), want (%p, %p)", step, key, ks, e, want.ks, want.e)
 				}
 				switch {
 				case ks == nil && e == nil:
 					if rng.IntN(2) == 0 {
 						e := &entry[int]{alone: true, key: key}
-						tab.add(h, keyRef[int]{e: e})
+						tab.add(h, at, keyRef[int]{e: e})
 						model[key] = held{e: e}
 					} else {
 						ks := &keyState[int]{key: key}
-						tab.add(h, keyRef[int]{ks: ks})
+						tab.add(h, at, keyRef[int]{ks: ks})
 						model[key] = held{ks: ks}
 					}
 				case e != nil && rng.IntN(3) == 0:
 					ks := &keyState[int]{key: key}
 					tab.promote(e, ks)
 					model[key] = held{ks: ks}
+				case e != nil:
+					tab.remove(e.place)
+					delete(model, key)
 				default:
-					tab.remove(keyRef[int]{ks: ks, e: e})
+					tab.remove(ks.place)
 					delete(model, key)
 				}
 				if tab.n != len(model) {
 					t.Fatalf("step %d: %d keys held, want %d", step, tab.n, len(model))
 				}
-				for i := range tab.refs {
-					if r := &tab.refs[i]; (r.ks != nil || r.e != nil) && r.place() != uint32(i) {
-						t.Fatalf("step %d: the key %q at place %d says it is at %d", step, r.key(), i, r.place())
+				for i, r := range tab.refs {
+					place := uint32(i)
+					switch {
+					case r.ks != nil:
+						place = r.ks.place
+					case r.e != nil:
+						place = r.e.place
+					}
+					if place != uint32(i) {
+						t.Fatalf("step %d: the key %q at place %d says it is at %d", step, r.key(), i, place)
 					}
 				}
 			}
 			var wantStates, gotStates []string
 			for key, h := range model {
-				if ks, e := tab.get(hashOf(key), key); ks != h.ks || e != h.e {
-					t.Errorf("get(%q) = (%p, %p), want (%p, %p)", key, ks, e, h.ks, h.e)
+				if ks, e, _ := tab.find(hashOf(key), key); ks != h.ks || e != h.e {
+					t.Errorf("find(%q) = (%p, %p), want (%p, %p)", key, ks, e, h.ks, h.e)
 				}
 				if h.ks != nil {
 					wantStates = append(wantStates, key)

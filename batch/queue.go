@@ -216,9 +216,10 @@ func (d *Dispatcher[T]) queueItemLocked(e *entry[T], front bool) {
 	d.readyBytes += e.size
 }
 
-// addLocked files a newly accepted item; h is the hash of its key, and ks
-// and lone are what the key table holds for it.
-func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyState[T], lone *entry[T]) {
+// addLocked files a newly accepted item; h is the hash of its key, ks and
+// lone are what the key table holds for it, and at is where the key goes in
+// the table if it holds neither.
+func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, at uint32, ks *keyState[T], lone *entry[T]) {
 	if e.wait != nil {
 		d.waitPending++
 	}
@@ -231,12 +232,12 @@ func (d *Dispatcher[T]) addLocked(e *entry[T], key string, h uint64, ks *keyStat
 		ks = d.promoteLocked(lone)
 	case ks == nil && !d.limits.InOrder:
 		e.alone, e.key = true, key
-		d.keys.add(h, keyRef[T]{e: e})
+		d.keys.add(h, at, keyRef[T]{e: e})
 		d.queueItemLocked(e, false)
 		return
 	case ks == nil:
 		ks = d.newKeyLocked(key)
-		d.keys.add(h, keyRef[T]{ks: ks})
+		d.keys.add(h, at, keyRef[T]{ks: ks})
 	}
 	e.ks = ks
 	d.unreadyLocked(ks)
@@ -316,7 +317,7 @@ func (d *Dispatcher[T]) newKeyLocked(key string) *keyState[T] {
 
 // dropKeyLocked forgets a key with nothing left: no item filed, none out.
 func (d *Dispatcher[T]) dropKeyLocked(ks *keyState[T]) {
-	d.keys.remove(keyRef[T]{ks: ks})
+	d.keys.remove(ks.place)
 	items, retry := ks.items[:0], ks.retry[:0]
 	*ks = keyState[T]{items: items, retry: retry}
 	if len(d.freeKeys) < d.maxBuf {

@@ -446,7 +446,9 @@ func retryDue(now time.Time, wait time.Duration) time.Time {
 // was counted in flight.
 func (d *Dispatcher[T]) finishLocked(e *entry[T], err error, flying bool) {
 	if e.alone {
-		d.keys.remove(keyRef[T]{e: e})
+		if !d.keys.removeLast(e.place) {
+			d.keys.remove(e.place)
+		}
 	} else if ks := e.ks; ks != nil && (flying || ks.lone == e) {
 		if ks.lone == e { // failed before it was sent: Close gave up
 			ks.lone = nil
