@@ -106,9 +106,20 @@ func (t *keyTable[T]) find(h uint64, key string) (*keyState[T], *entry[T], uint3
 // add puts the key held by r, whose hash is h and which t does not hold,
 // at the place that home or find returned for it.
 func (t *keyTable[T]) add(h uint64, at uint32, r keyRef[T]) {
-	t.tags[at], t.refs[at] = tag(h), r
-	r.setPlace(at)
+	t.put(at, tag(h), r)
 	t.n++
+}
+
+// put holds the key tagged tg, held by r, at the empty place i.
+func (t *keyTable[T]) put(i, tg uint32, r keyRef[T]) {
+	t.tags[i], t.refs[i] = tg, r
+	r.setPlace(i)
+}
+
+// empty empties the place i, whose key is being taken out of t.
+func (t *keyTable[T]) empty(i uint32) {
+	t.tags[i], t.refs[i] = 0, keyRef[T]{}
+	t.n--
 }
 
 func (t *keyTable[T]) grow() {
@@ -127,8 +138,7 @@ func (t *keyTable[T]) grow() {
 		for t.tags[j] != 0 {
 			j = (j + 1) & mask
 		}
-		t.tags[j], t.refs[j] = tg, refs[i]
-		t.refs[j].setPlace(j)
+		t.put(j, tg, refs[i])
 	}
 }
 
@@ -146,8 +156,7 @@ func (t *keyTable[T]) removeLast(i uint32) bool {
 	if t.tags[(i+1)&uint32(len(t.tags)-1)] != 0 {
 		return false
 	}
-	t.tags[i], t.refs[i] = 0, keyRef[T]{}
-	t.n--
+	t.empty(i)
 	return true
 }
 
@@ -171,8 +180,7 @@ func (t *keyTable[T]) remove(i uint32) {
 		t.refs[i].setPlace(i)
 		i = j
 	}
-	t.tags[i], t.refs[i] = 0, keyRef[T]{}
-	t.n--
+	t.empty(i)
 }
 
 // states returns the keys held with a state, in no order.
