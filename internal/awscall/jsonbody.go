@@ -21,10 +21,7 @@ func AppendString(buf []byte, s string) []byte {
 		// Plain bytes eight at a time, then straight to the first byte
 		// of the eight that is not (plainFlags' lowest flag is exact).
 		if i+8 <= len(s) {
-			c := s[i : i+8]
-			w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
-				uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
-			f := plainFlags(w)
+			f := plainFlags(word(s[i : i+8]))
 			if f == 0 {
 				i += 8
 				continue
@@ -92,6 +89,14 @@ const (
 // lowest flag is exact: a borrow can misflag only bytes above a flagged one.
 func plainFlags(w uint64) uint64 {
 	return w&highBits | (w-spaces)&^w&highBits | zeroBytes(w^quotes) | zeroBytes(w^backslash) | zeroBytes(w^dels)
+}
+
+// word returns the first eight bytes of s as a little-endian word, in one
+// load once inlined.
+func word(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // zeroBytes has the high bit of each zero byte of v set, and perhaps others

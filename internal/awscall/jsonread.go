@@ -2,6 +2,7 @@ package awscall
 
 import (
 	"errors"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -123,24 +124,43 @@ func (r *JSONReader) String() string {
 	if !r.expect('"') {
 		return ""
 	}
-	start := r.i
-	for r.i < len(r.b) {
-		switch c := r.b[r.i]; {
+	s, start := r.s, r.i
+	for i := start; i < len(s); {
+		// Eight bytes at a time while none ends the string or needs more
+		// than copying, then straight to the first of the eight that does
+		// (stringFlags' lowest flag is exact).
+		if i+8 <= len(s) {
+			f := stringFlags(word(s[i : i+8]))
+			if f == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(f) / 8
+		}
+		switch c := s[i]; {
 		case c == '"':
-			s := r.s[start:r.i]
-			r.i++
-			return s
+			r.i = i + 1
+			return s[start:i]
 		case c == '\\' || c >= utf8.RuneSelf:
+			r.i = i
 			return r.escaped(start)
 		case c < 0x20:
+			r.i = i
 			r.fail()
 			return ""
-		default:
-			r.i++
 		}
+		i++
 	}
+	r.i = len(s)
 	r.fail()
 	return ""
+}
+
+// stringFlags has the high bit set in each byte of the word w that String
+// does not take as it is: one with its high bit set, one under 0x20, " or
+// \, found as plainFlags finds them; its lowest flag is exact.
+func stringFlags(w uint64) uint64 {
+	return w&highBits | (w-spaces)&^w&highBits | zeroBytes(w^quotes) | zeroBytes(w^backslash)
 }
 
 // escaped reads the rest of a string that has escapes or bytes beyond

@@ -14,7 +14,10 @@ import (
 // does.
 func FuzzJSONReader(f *testing.F) {
 	for _, s := range []string{`{}`, `[]`, `""`, `"a\"b\\c\/\b\f\n\r\t"`, `"\u00e9\ud834\udd1e\ud800\udc00x\ud800"`, `{"a":[1,-2.5e3,true,false,null,{"b":"c"}]}`,
-		`{"a":1,}`, `[1 2]`, `"\x01"`, `01`, `-`, `1e`, ` {"a" : "b" } `, `{} {}`, `"\uD800\u0041"`} {
+		`{"a":1,}`, `[1 2]`, `"\x01"`, `01`, `-`, `1e`, ` {"a" : "b" } `, `{} {}`, `"\uD800\u0041"`,
+		// Strings of eight bytes and more, which String reads a word at a time.
+		`"12345678"`, `"1234567"`, `"0123456\"89abcdef"`, `"abcdefghij\nklmnop"`, "\"abcdefghijklm\x01nop\"",
+		"\"abcdefghi\xc3\xa9jklmnopq\"", `"abcdefghijklmnop`, `{"MessageId":"1f2e3d4c-5b6a-4789-8abc-def012345678"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -33,6 +36,28 @@ func FuzzJSONReader(f *testing.F) {
 			t.Fatalf("%q: String %q (error %v), json.Unmarshal %q", body, got, r.Err, want)
 		}
 	})
+}
+
+// TestStringFlags holds stringFlags' first flag, which String skips to, to
+// its rule applied one byte at a time, for every byte in every place of a
+// word.
+func TestStringFlags(t *testing.T) {
+	for pos := range 8 {
+		for c := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			want := 8
+			for j, b := range w {
+				if b < 0x20 || b >= 0x80 || b == '"' || b == '\\' {
+					want = j
+					break
+				}
+			}
+			if got := bits.TrailingZeros64(stringFlags(binary.LittleEndian.Uint64(w))) / 8; got != want {
+				t.Errorf("stringFlags(%q): first flag at byte %d, want %d", w, got, want)
+			}
+		}
+	}
 }
 
 // FuzzAppendString holds AppendString, which reads plain ASCII eight bytes
