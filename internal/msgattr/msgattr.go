@@ -125,8 +125,9 @@ func firstBadChar(s string) (int, rune, bool) {
 		// JSON message mostly is: no byte with its high bit set, and none
 		// below 0x20 (a borrow out of a byte under 0x20 sets its high bit).
 		if i+8 <= len(s) {
-			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			c := s[i : i+8] // one load, where s[i+1] and on would each be checked
+			w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+				uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
 			if w&highBits == 0 && (w-spaces)&^w&highBits == 0 {
 				i += 8
 				continue
