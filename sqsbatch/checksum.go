@@ -36,7 +36,9 @@ func unconfirmed(e *types.SendMessageBatchRequestEntry, r *types.SendMessageBatc
 	sum := md5.Sum(unsafe.Slice(unsafe.StringData(body), len(body))) // read only
 	var hexSum [2 * md5.Size]byte
 	hex.Encode(hexSum[:], sum[:])
-	if strings.EqualFold(string(hexSum[:]), *r.MD5OfMessageBody) {
+	// SQS writes the sum in lower case, as hex.Encode does: compare the
+	// bytes first, and fold case only when they differ.
+	if got := *r.MD5OfMessageBody; string(hexSum[:]) == got || strings.EqualFold(string(hexSum[:]), got) {
 		return nil
 	}
 	return fmt.Errorf("%w: message %s: SQS's MD5 is %s, the body sent has %s", ErrChecksum, aws.ToString(r.MessageId), *r.MD5OfMessageBody, string(hexSum[:]))
