@@ -19,14 +19,12 @@ func AppendString(buf []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		// Plain bytes eight at a time, then straight to the first byte
-		// of the eight that is not (plainFlags' lowest flag is exact).
+		// that is not.
 		if i+8 <= len(s) {
-			f := plainFlags(word(s[i : i+8]))
-			if f == 0 {
-				i += 8
+			var all bool
+			if i, all = skipFlagged(i, plainFlags(word(s[i:i+8]))); all {
 				continue
 			}
-			i += bits.TrailingZeros64(f) / 8
 		}
 		b := s[i]
 		if b < utf8.RuneSelf {
@@ -89,6 +87,16 @@ const (
 // lowest flag is exact: a borrow can misflag only bytes above a flagged one.
 func plainFlags(w uint64) uint64 {
 	return w&highBits | (w-spaces)&^w&highBits | zeroBytes(w^quotes) | zeroBytes(w^backslash) | zeroBytes(w^dels)
+}
+
+// skipFlagged returns i, the place of a word of eight bytes, moved to the
+// first byte that flags f, whose lowest flag is exact, has flagged: or past
+// the eight, and true, when none is.
+func skipFlagged(i int, f uint64) (int, bool) {
+	if f == 0 {
+		return i + 8, true
+	}
+	return i + bits.TrailingZeros64(f)/8, false
 }
 
 // word returns the first eight bytes of s as a little-endian word, in one

@@ -2,7 +2,6 @@ package awscall
 
 import (
 	"errors"
-	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -127,15 +126,12 @@ func (r *JSONReader) String() string {
 	s, start := r.s, r.i
 	for i := start; i < len(s); {
 		// Eight bytes at a time while none ends the string or needs more
-		// than copying, then straight to the first of the eight that does
-		// (stringFlags' lowest flag is exact).
+		// than copying, then straight to the first of the eight that does.
 		if i+8 <= len(s) {
-			f := stringFlags(word(s[i : i+8]))
-			if f == 0 {
-				i += 8
+			var all bool
+			if i, all = skipFlagged(i, stringFlags(word(s[i:i+8]))); all {
 				continue
 			}
-			i += bits.TrailingZeros64(f) / 8
 		}
 		switch c := s[i]; {
 		case c == '"':
