@@ -3,6 +3,7 @@ package awscall
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math/bits"
 	"strings"
 	"testing"
@@ -61,14 +62,19 @@ func TestStringFlags(t *testing.T) {
 }
 
 // FuzzAppendString holds AppendString, which reads plain ASCII eight bytes
-// at a time, to what encoding/json reads back, and plainFlags' first flag to
-// its rule applied one byte at a time.
+// at a time, to appendStringByByte, its rule applied one byte at a time,
+// and to what encoding/json reads back; and plainFlags' first flag to its
+// rule applied one byte at a time.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain ascii text, long enough", "0123456\"89abcdef", "abcdefg\\hijk", "abcdefgh\x7fijklmnop", "1234567\x1f", "é and \u2028", "\xff\xfe 12345678"} {
+	for _, s := range []string{"", "a", "a\"", "\x7f", "plain ascii text, long enough", "0123456\"89abcdef", "abcdefg\\hijk", "abcdefgh\x7fijklmnop",
+		"1234567\x1f", "é and \u2028", "\xff\xfe 12345678", "012345678\n", "0123456789abcd\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := AppendString(nil, s)
+		if want := appendStringByByte(nil, s); string(got) != string(want) {
+			t.Fatalf("AppendString(%q) = %q, want %q", s, got, want)
+		}
 		var back string
 		if err := json.Unmarshal(got, &back); err != nil {
 			t.Fatalf("%q: AppendString wrote %q, not a JSON string: %v", s, got, err)
@@ -89,4 +95,28 @@ func FuzzAppendString(f *testing.F) {
 			}
 		}
 	})
+}
+
+// appendStringByByte is AppendString's rule, one character at a time.
+func appendStringByByte(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == '"' || c == '\\':
+			buf = append(buf, '\\', byte(c))
+		case c == '\n':
+			buf = append(buf, `\n`...)
+		case c == '\r':
+			buf = append(buf, `\r`...)
+		case c == '\t':
+			buf = append(buf, `\t`...)
+		case c < 0x20 || c == 0x7F || c == '\u2028' || c == '\u2029':
+			buf = fmt.Appendf(buf, `\u%04x`, c)
+		default:
+			buf = utf8.AppendRune(buf, c) // U+FFFD for a byte of invalid UTF-8
+		}
+		i += size
+	}
+	return append(buf, '"')
 }
