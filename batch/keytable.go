@@ -176,8 +176,7 @@ func (t *keyTable[T]) remove(i uint32) {
 		if (j-tj&mask)&mask < (j-i)&mask {
 			continue
 		}
-		t.tags[i], t.refs[i] = tj, t.refs[j]
-		t.refs[i].setPlace(i)
+		t.put(i, tj, t.refs[j])
 		i = j
 	}
 	t.empty(i)
