@@ -50,6 +50,15 @@ func (p *fastBody) SerializeRequest(ctx context.Context, schema *smithy.Operatio
 	if err := p.ClientProtocol.SerializeRequest(ctx, schema, noMembers{}, req); err != nil {
 		return err
 	}
+	// The protocol has just set the request's stream to a reader of its
+	// own, of the empty input, at its start: it reads b instead, as
+	// SetStream would set it, without cloning the request once more (its
+	// headers and URL included).
+	if r, ok := req.GetStream().(*bytes.Reader); ok && r.Size() == int64(r.Len()) {
+		r.Reset(b)
+		req.ContentLength = int64(len(b))
+		return nil
+	}
 	sreq, err := req.SetStream(bytes.NewReader(b))
 	if err != nil {
 		return fmt.Errorf("set stream: %w", err)
