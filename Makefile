@@ -38,7 +38,7 @@ test:
 ## bench: every benchmark, 6 runs each, written to bench.txt for benchstat: the
 ## library's own, then internal/benchmarks (a module of its own, so that its
 ## peers never enter go.mod) on a fake endpoint and a local dynalite; then the
-## contenders side by side. See docs/performance.md. About 9 minutes, plus
+## contenders side by side. See docs/performance.md. About 12 minutes, plus
 ## about 7.5 for the throttling scenarios (BenchmarkThrottle, 3 rounds;
 ## bench.sh redraws docs/rate-capacity.png). BENCH_BEFORE=file: the throttling goals compare
 ## with that earlier output.
@@ -51,6 +51,8 @@ bench:
 	} | tee bench.txt
 	$(BENCHSTAT) -filter '.name:Core' -col '/impl@(bundler ours ours-keyed)' bench.txt
 	$(BENCHSTAT) -filter '.name:(Fake OR Dynalite)' -col '/impl@(raw ours guregu)' bench.txt
+	$(BENCHSTAT) -filter '.name:(SQS OR Kinesis)' -col '/impl@(raw ours)' bench.txt
+	$(BENCHSTAT) -filter '.name:Paired' bench.txt
 	$(BENCHSTAT) -filter '.name:Throttle' -col '/impl@(raw ours guregu)' bench.txt
 	$(GO) run -C internal/benchmarks ./cmd/perftable $(if $(BENCH_BEFORE),-before $(abspath $(BENCH_BEFORE))) < bench.txt
 

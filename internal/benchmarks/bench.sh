@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # bench.sh runs the benchmarks of this module for benchstat and prints their
 # output: RUNS rounds (default 6) of the core and end-to-end benchmarks
-# (DynamoDB, SQS, Kinesis), each round running every contender once in turn,
-# so that a slow spell of a shared machine does not fall on one contender
-# only; then the streaming heap benchmark, once (it reports peaks). `make
-# bench` runs it under internal/dynalite/run.sh, which sets
-# BATCHUTILS_DYNAMODB_ENDPOINT: without it, the dynalite rows are skipped.
+# (DynamoDB, SQS, Kinesis, and the same three paired), each round running
+# every contender once in turn, so that a slow spell of a shared machine does
+# not fall on one contender only; then the streaming heap benchmark, once
+# (it reports peaks). `make bench` runs it under internal/dynalite/run.sh,
+# which sets BATCHUTILS_DYNAMODB_ENDPOINT: without it, the dynalite rows are
+# skipped.
 #
 # Environment: GO (default go), RUNS (default 6), THROTTLE_RUNS (default 3),
 # PLOT (default ../../docs/rate-capacity.png; empty: no plot), TIMELINES (a
@@ -34,6 +35,9 @@ for ((i = 1; i <= runs; i++)); do
 	# One op sends 20,000 SQS messages or puts 100,000 Kinesis records, on
 	# their fake endpoints: two ops each.
 	"$go" test -run='^$' -bench='^Benchmark(SQS|Kinesis)$' -benchtime=2x -count=1 -timeout=30m .
+	# One op runs ours and raw in turn, ten slices each, on the three fake
+	# endpoints: one op each.
+	"$go" test -run='^$' -bench='^BenchmarkPaired$' -benchtime=1x -count=1 -timeout=30m .
 	if ((i <= throttle_runs)); then
 		# One op writes a scenario's items once, with its waits: one op each.
 		BENCH_TIMELINE_DIR=$timelines "$go" test -run='^$' -bench='^BenchmarkThrottle$' -benchtime=1x -count=1 -timeout=30m .

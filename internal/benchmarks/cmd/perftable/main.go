@@ -240,6 +240,7 @@ func main() {
 	endToEnd(w, r, "End to end, local dynalite (20,000 items per op; CPU is the client's, dynalite being another process):",
 		"BenchmarkDynalite", []string{""}, "cpu-ns/item")
 	streams(w, r)
+	paired(w, r)
 	throttle(w, r, before)
 	core(w, r)
 	heap(w, r)
