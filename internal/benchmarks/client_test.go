@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -53,6 +54,16 @@ const maxIdleConns = 32
 // one client all three contenders use. Its HTTP transport is the SDK's default
 // one with more idle connections; close them with the returned function.
 // optFns change the options further, as in dynamodb.New.
+// serveDynamoDB starts fake and a client of it (newClient's), both stopped
+// when b ends.
+func serveDynamoDB(b *testing.B, fake *FakeDynamoDB) *dynamodb.Client {
+	srv := fake.Start()
+	b.Cleanup(srv.Close)
+	client, closeIdle := newClient(srv.URL)
+	b.Cleanup(closeIdle)
+	return client
+}
+
 func newClient(endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, func()) {
 	tr := awshttp.NewBuildableClient().GetTransport()
 	tr.MaxIdleConns = 2 * maxIdleConns

@@ -45,10 +45,7 @@ func BenchmarkFake(b *testing.B) {
 			// item at the head of its next call of 25 would meet the same
 			// n-th position again and again.
 			fake := &FakeDynamoDB{Throttling: Throttling{UnprocessedFraction: float64(pct) / 100, Seed: randomSeed}}
-			srv := fake.Start()
-			defer srv.Close()
-			client, closeIdle := newClient(srv.URL)
-			defer closeIdle()
+			client := serveDynamoDB(b, fake)
 			all := makeItems(fakeItems)
 			for _, n := range inFlights {
 				for _, c := range contenders {
@@ -101,10 +98,7 @@ func runContender(b *testing.B, c contender, fake *FakeDynamoDB, client *dynamod
 // again; the raw loop holds a few batches.
 func BenchmarkBufferGC(b *testing.B) {
 	fake := &FakeDynamoDB{}
-	srv := fake.Start()
-	defer srv.Close()
-	client, closeIdle := newClient(srv.URL)
-	defer closeIdle()
+	client := serveDynamoDB(b, fake)
 	items := makeItems(fakeItems)
 	for _, maxBuffered := range []int{10_000, batch.DefaultMaxBuffered, 200} {
 		c := contender{name: "ours", run: func(ctx context.Context, client *dynamodb.Client, table string, items []Item, inFlight int, _ bool) (time.Duration, error) {

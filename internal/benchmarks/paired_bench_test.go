@@ -44,10 +44,7 @@ const pairedDynamoDBSlice = fakeItems / 4
 func BenchmarkPaired(b *testing.B) {
 	b.Run("service=dynamodb", func(b *testing.B) {
 		fake := &FakeDynamoDB{}
-		srv := fake.Start()
-		defer srv.Close()
-		client, closeIdle := newClient(srv.URL)
-		defer closeIdle()
+		client := serveDynamoDB(b, fake)
 		items := makeItems(fakeItems)
 		for _, n := range inFlights {
 			b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {
@@ -63,12 +60,7 @@ func BenchmarkPaired(b *testing.B) {
 		}
 	})
 	b.Run("service=sqs", func(b *testing.B) {
-		fake := &FakeSQS{}
-		srv := fake.Start()
-		defer srv.Close()
-		client, closeIdle := newSQSClient(srv.URL)
-		defer closeIdle()
-		queueURL := srv.URL + "/000000000000/bench"
+		fake, client, queueURL := serveSQS(b)
 		bodies := makeBodies(sqsItems)
 		for _, n := range streamInFlights {
 			b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {
@@ -83,11 +75,7 @@ func BenchmarkPaired(b *testing.B) {
 		}
 	})
 	b.Run("service=kinesis", func(b *testing.B) {
-		fake := &FakeKinesis{}
-		srv := fake.Start()
-		defer srv.Close()
-		client, closeIdle := newKinesisClient(srv.URL)
-		defer closeIdle()
+		fake, client := serveKinesis(b)
 		records := makeRecords(kinesisItems)
 		for _, n := range streamInFlights {
 			b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {

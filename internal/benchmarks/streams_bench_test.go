@@ -43,12 +43,7 @@ const rawAttempts = 10
 //
 // Compare the contenders with benchstat -col /impl, or with cmd/perftable.
 func BenchmarkSQS(b *testing.B) {
-	fake := &FakeSQS{}
-	srv := fake.Start()
-	defer srv.Close()
-	client, closeIdle := newSQSClient(srv.URL)
-	defer closeIdle()
-	queueURL := srv.URL + "/000000000000/bench"
+	fake, client, queueURL := serveSQS(b)
 	bodies := makeBodies(sqsItems)
 	for _, n := range streamInFlights {
 		for _, c := range []struct {
@@ -71,11 +66,7 @@ func BenchmarkSQS(b *testing.B) {
 // flight, every record taken at once. One op puts all the records; every
 // figure is reported per record, as for BenchmarkSQS.
 func BenchmarkKinesis(b *testing.B) {
-	fake := &FakeKinesis{}
-	srv := fake.Start()
-	defer srv.Close()
-	client, closeIdle := newKinesisClient(srv.URL)
-	defer closeIdle()
+	fake, client := serveKinesis(b)
 	records := makeRecords(kinesisItems)
 	for _, n := range streamInFlights {
 		for _, c := range []struct {
@@ -171,6 +162,28 @@ func sdkOptions() (aws.CredentialsProvider, *http.Client, func()) {
 }
 
 // newSQSClient returns a real SQS client for endpoint with sdkOptions.
+// serveSQS starts a FakeSQS and a client of it, both stopped when b ends,
+// and returns them with the URL of a queue on it.
+func serveSQS(b *testing.B) (*FakeSQS, *sqs.Client, string) {
+	fake := &FakeSQS{}
+	srv := fake.Start()
+	b.Cleanup(srv.Close)
+	client, closeIdle := newSQSClient(srv.URL)
+	b.Cleanup(closeIdle)
+	return fake, client, srv.URL + "/000000000000/bench"
+}
+
+// serveKinesis starts a FakeKinesis and a client of it, both stopped when b
+// ends.
+func serveKinesis(b *testing.B) (*FakeKinesis, *kinesis.Client) {
+	fake := &FakeKinesis{}
+	srv := fake.Start()
+	b.Cleanup(srv.Close)
+	client, closeIdle := newKinesisClient(srv.URL)
+	b.Cleanup(closeIdle)
+	return fake, client
+}
+
 func newSQSClient(endpoint string, optFns ...func(*sqs.Options)) (*sqs.Client, func()) {
 	creds, hc, closeIdle := sdkOptions()
 	return sqs.New(sqs.Options{
