@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/batchutils/batchutils/kinesisbatch"
 )
 
 // pairedSlices is the number of slices of one op of BenchmarkPaired: each
@@ -45,50 +47,55 @@ func BenchmarkPaired(b *testing.B) {
 	b.Run("service=dynamodb", func(b *testing.B) {
 		fake := &FakeDynamoDB{}
 		client := serveDynamoDB(b, fake)
-		items := makeItems(fakeItems)
-		for _, n := range inFlights {
-			b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {
-				runPaired(b, fake, len(items), pairedDynamoDBSlice, func(ctx context.Context, ours bool, lo, hi int) error {
-					run := runRaw
-					if ours {
-						run = runOurs
-					}
-					_, err := run(ctx, client, "bench", items[lo:hi], n, false)
-					return err
-				})
+		benchPaired(b, fake, inFlights, makeItems(fakeItems), pairedDynamoDBSlice,
+			func(ctx context.Context, items []Item, n int) error {
+				_, err := runOurs(ctx, client, "bench", items, n, false)
+				return err
+			},
+			func(ctx context.Context, items []Item, n int) error {
+				_, err := runRaw(ctx, client, "bench", items, n, false)
+				return err
 			})
-		}
 	})
 	b.Run("service=sqs", func(b *testing.B) {
 		fake, client, queueURL := serveSQS(b)
 		bodies := makeBodies(sqsItems)
-		for _, n := range streamInFlights {
-			b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {
-				runPaired(b, fake, len(bodies), len(bodies), func(ctx context.Context, ours bool, lo, hi int) error {
-					run := runRawSQS
-					if ours {
-						run = runOursSQS
-					}
-					return run(ctx, client, queueURL, bodies[lo:hi], n)
-				})
+		benchPaired(b, fake, streamInFlights, bodies, len(bodies),
+			func(ctx context.Context, bodies []string, n int) error {
+				return runOursSQS(ctx, client, queueURL, bodies, n)
+			},
+			func(ctx context.Context, bodies []string, n int) error {
+				return runRawSQS(ctx, client, queueURL, bodies, n)
 			})
-		}
 	})
 	b.Run("service=kinesis", func(b *testing.B) {
 		fake, client := serveKinesis(b)
 		records := makeRecords(kinesisItems)
-		for _, n := range streamInFlights {
-			b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {
-				runPaired(b, fake, len(records), len(records), func(ctx context.Context, ours bool, lo, hi int) error {
-					run := runRawKinesis
-					if ours {
-						run = runOursKinesis
-					}
-					return run(ctx, client, "bench", records[lo:hi], n)
-				})
+		benchPaired(b, fake, streamInFlights, records, len(records),
+			func(ctx context.Context, records []kinesisbatch.Record, n int) error {
+				return runOursKinesis(ctx, client, "bench", records, n)
+			},
+			func(ctx context.Context, records []kinesisbatch.Record, n int) error {
+				return runRawKinesis(ctx, client, "bench", records, n)
 			})
-		}
 	})
+}
+
+// benchPaired runs BenchmarkPaired's sub-benchmark of each concurrency of
+// inFlights: ours and raw, each given some of the items and the
+// concurrency, in turn over items in slices of per (see runPaired).
+func benchPaired[I any](b *testing.B, fake fakeServer, inFlights []int, items []I, per int, ours, raw func(ctx context.Context, items []I, inFlight int) error) {
+	for _, n := range inFlights {
+		b.Run(fmt.Sprintf("inflight=%d", n), func(b *testing.B) {
+			runPaired(b, fake, len(items), per, func(ctx context.Context, isOurs bool, lo, hi int) error {
+				run := raw
+				if isOurs {
+					run = ours
+				}
+				return run(ctx, items[lo:hi], n)
+			})
+		})
+	}
 }
 
 // pairedTotals adds up what one contender used over the slices of an op.

@@ -35,13 +35,12 @@ func paired(w io.Writer, r results) {
 				continue
 			}
 			items, cpu := r[name]["ours/raw-items/s"], r[name]["ours/raw-cpu"]
+			itemsVerdict, cpuVerdict := verdicts(items, cpu)
 			fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				s.label, n, len(items),
 				r.cell(name, "ours-items/s", 1, 0), r.cell(name, "raw-items/s", 1, 0), spread(items),
 				r.cell(name, "ours-cpu-ns/item", 1000, 2), r.cell(name, "raw-cpu-ns/item", 1000, 2), spread(cpu),
-				r.cell(name, "ours-allocs/item", 1, 1), r.cell(name, "raw-allocs/item", 1, 1),
-				verdict(items, func(v float64) bool { return v >= streamMinThroughput }),
-				verdict(cpu, func(v float64) bool { return v <= streamMaxCPU }))
+				r.cell(name, "ours-allocs/item", 1, 1), r.cell(name, "raw-allocs/item", 1, 1), itemsVerdict, cpuVerdict)
 		}
 	}
 }

@@ -92,6 +92,13 @@ func verdict(ratios []float64, ok func(float64) bool) string {
 	return fmt.Sprintf("missed, %d of %d rounds", n, len(ratios))
 }
 
+// verdicts says whether ratios of items/s and of CPU per item, ours over
+// raw's, meet their targets.
+func verdicts(items, cpu []float64) (string, string) {
+	return verdict(items, func(v float64) bool { return v >= streamMinThroughput }),
+		verdict(cpu, func(v float64) bool { return v <= streamMaxCPU })
+}
+
 // streams prints the table of the SQS and Kinesis benchmarks: ours against
 // the raw loop, each ratio as its median over the rounds with its range,
 // and whether it meets its target.
@@ -113,13 +120,12 @@ func streams(w io.Writer, r results) {
 			items := r.roundRatios(ours, raw, "items/s")
 			cpu := r.roundRatios(ours, raw, "cli-cpu-ns/item")
 			norm := normalized(cpu, r.roundRatios(ours, raw, "srv-cpu-ns/item"))
+			itemsVerdict, cpuVerdict := verdicts(items, cpu)
 			fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				b.label, n, len(items),
 				r.cell(ours, "items/s", 1, 0), r.cell(raw, "items/s", 1, 0), spread(items),
 				r.cell(ours, "cli-cpu-ns/item", 1000, 2), r.cell(raw, "cli-cpu-ns/item", 1000, 2), spread(cpu), spread(norm),
-				r.cell(ours, "allocs/item", 1, 1), r.cell(raw, "allocs/item", 1, 1),
-				verdict(items, func(v float64) bool { return v >= streamMinThroughput }),
-				verdict(cpu, func(v float64) bool { return v <= streamMaxCPU }))
+				r.cell(ours, "allocs/item", 1, 1), r.cell(raw, "allocs/item", 1, 1), itemsVerdict, cpuVerdict)
 		}
 	}
 }
