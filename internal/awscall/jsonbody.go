@@ -2,8 +2,9 @@ package awscall
 
 import (
 	"encoding/base64"
-	"math/bits"
 	"unicode/utf8"
+
+	"github.com/batchutils/batchutils/internal/swar"
 )
 
 // This file holds what a BodyFunc writes JSON with: strings escaped as the
@@ -22,7 +23,7 @@ func AppendString(buf []byte, s string) []byte {
 		// that is not.
 		if i+8 <= len(s) {
 			var all bool
-			if i, all = skipFlagged(i, plainFlags(word(s[i:i+8]))); all {
+			if i, all = swar.Skip(i, swar.JSONPlain(swar.Word(s[i:i+8]))); all {
 				continue
 			}
 		}
@@ -69,47 +70,6 @@ func AppendString(buf []byte, s string) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// Masks of plainFlags: a byte's high bit, and each byte 0x20, ", \ and DEL.
-const (
-	highBits  = 0x8080808080808080
-	lowBits   = 0x0101010101010101
-	spaces    = 0x20 * lowBits
-	quotes    = '"' * lowBits
-	backslash = '\\' * lowBits
-	dels      = 0x7F * lowBits
-)
-
-// plainFlags has the high bit set in each byte of the word w that
-// AppendString does not write as it is: one with its high bit set, one under
-// 0x20 (a borrow out of such a byte sets its high bit), or ", \ or DEL (a
-// byte equal to one is a zero byte of the XOR, found the same way). The
-// lowest flag is exact: a borrow can misflag only bytes above a flagged one.
-func plainFlags(w uint64) uint64 {
-	return w&highBits | (w-spaces)&^w&highBits | zeroBytes(w^quotes) | zeroBytes(w^backslash) | zeroBytes(w^dels)
-}
-
-// skipFlagged returns i, the place of a word of eight bytes, moved to the
-// first byte that flags f, whose lowest flag is exact, has flagged: or past
-// the eight, and true, when none is.
-func skipFlagged(i int, f uint64) (int, bool) {
-	if f == 0 {
-		return i + 8, true
-	}
-	return i + bits.TrailingZeros64(f)/8, false
-}
-
-// word returns the first eight bytes of s as a little-endian word, in one
-// load once inlined.
-func word(s string) uint64 {
-	s = s[:8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// zeroBytes has the high bit of each zero byte of v set, and perhaps others
-// above the lowest zero byte (from its borrow), but none if no byte is zero.
-func zeroBytes(v uint64) uint64 { return (v - lowBits) &^ v & highBits }
 
 // AppendBlob appends b to buf as a JSON string of its standard base64
 // encoding, as the SDK writes a blob member (null for a nil b).

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/batchutils/batchutils/internal/swar"
 )
 
 // This file holds what an AnswerFunc reads JSON with: a reader over a whole
@@ -129,7 +131,7 @@ func (r *JSONReader) String() string {
 		// than copying, then straight to the first of the eight that does.
 		if i+8 <= len(s) {
 			var all bool
-			if i, all = skipFlagged(i, stringFlags(word(s[i:i+8]))); all {
+			if i, all = swar.Skip(i, stringFlags(swar.Word(s[i:i+8]))); all {
 				continue
 			}
 		}
@@ -152,11 +154,11 @@ func (r *JSONReader) String() string {
 	return ""
 }
 
-// stringFlags has the high bit set in each byte of the word w that String
-// does not take as it is: one with its high bit set, one under 0x20, " or
-// \, found as plainFlags finds them; its lowest flag is exact.
+// stringFlags flags the bytes of the word w that String does not take as
+// they are: one with its high bit set, one under 0x20, " or \ (DEL is taken
+// as it is, where swar.JSONPlain flags it); its lowest flag is exact.
 func stringFlags(w uint64) uint64 {
-	return w&highBits | (w-spaces)&^w&highBits | zeroBytes(w^quotes) | zeroBytes(w^backslash)
+	return swar.NonASCII(w) | swar.Below(w, 0x20) | swar.Equal(w, '"') | swar.Equal(w, '\\')
 }
 
 // escaped reads the rest of a string that has escapes or bytes beyond

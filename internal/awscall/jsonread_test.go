@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/batchutils/batchutils/internal/swar"
 )
 
 // FuzzJSONReader holds JSONReader to encoding/json: it reads exactly the
@@ -63,8 +65,8 @@ func TestStringFlags(t *testing.T) {
 
 // FuzzAppendString holds AppendString, which reads plain ASCII eight bytes
 // at a time, to appendStringByByte, its rule applied one byte at a time,
-// and to what encoding/json reads back; and plainFlags' first flag to its
-// rule applied one byte at a time.
+// and to what encoding/json reads back; and swar.JSONPlain's first flag,
+// which it skips to, to its rule applied one byte at a time.
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "a", "a\"", "\x7f", "plain ascii text, long enough", "0123456\"89abcdef", "abcdefg\\hijk", "abcdefgh\x7fijklmnop",
 		"1234567\x1f", "é and \u2028", "\xff\xfe 12345678", "012345678\n", "0123456789abcd\x00"} {
@@ -90,8 +92,8 @@ func FuzzAppendString(f *testing.F) {
 					break
 				}
 			}
-			if got := bits.TrailingZeros64(plainFlags(binary.LittleEndian.Uint64([]byte(s[i:i+8])))) / 8; got != first {
-				t.Fatalf("plainFlags(%q): first flag at byte %d, want %d", s[i:i+8], got, first)
+			if got := bits.TrailingZeros64(swar.JSONPlain(binary.LittleEndian.Uint64([]byte(s[i:i+8])))) / 8; got != first {
+				t.Fatalf("swar.JSONPlain(%q): first flag at byte %d, want %d", s[i:i+8], got, first)
 			}
 		}
 	})

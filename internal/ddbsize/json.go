@@ -2,8 +2,9 @@ package ddbsize
 
 import (
 	"encoding/base64"
-	"math/bits"
 	"unicode/utf8"
+
+	"github.com/batchutils/batchutils/internal/swar"
 )
 
 // asciiExtra holds, for each ASCII byte, how many bytes more than one the
@@ -35,12 +36,6 @@ const (
 	separatorExtra = len(`\u2028`) - len("\u2028")
 )
 
-// SWAR constants: a byte of 0x01 and of 0x80 in each lane.
-const (
-	lanes01 = 0x0101010101010101
-	lanes80 = 0x8080808080808080
-)
-
 // escapedLen returns the length of s written as a JSON string by
 // aws-sdk-go-v2, quotes included, taking the larger figure where its two
 // encoders differ.
@@ -60,15 +55,10 @@ func escapedLenValid(s string) (n int, valid bool) {
 		// is exact (the SWAR tests can only misflag bytes above a flagged
 		// one), so the bytes below it are plain too.
 		if i+8 <= len(s) {
-			c := s[i : i+8]
-			w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
-				uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
-			flags := w&lanes80 | hasLess(w, 0x20) | hasByte(w, '"') | hasByte(w, '\\') | hasByte(w, 0x7F)
-			if flags == 0 {
-				i += 8
+			var all bool
+			if i, all = swar.Skip(i, swar.JSONPlain(swar.Word(s[i:i+8]))); all {
 				continue
 			}
-			i += bits.TrailingZeros64(flags) / 8
 		}
 		b := s[i]
 		if b < utf8.RuneSelf {
@@ -87,17 +77,6 @@ func escapedLenValid(s string) (n int, valid bool) {
 		i += size
 	}
 	return n, valid
-}
-
-// hasLess reports (as nonzero) whether a byte of w is below c; c <= 0x80.
-func hasLess(w uint64, c byte) uint64 {
-	return (w - lanes01*uint64(c)) &^ w & lanes80
-}
-
-// hasByte reports (as nonzero) whether a byte of w equals c.
-func hasByte(w uint64, c byte) uint64 {
-	x := w ^ (lanes01 * uint64(c))
-	return (x - lanes01) &^ x & lanes80
 }
 
 // blobLen returns the length of b in JSON: null for a nil slice, otherwise

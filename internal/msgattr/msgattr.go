@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/batchutils/batchutils/internal/swar"
 )
 
 // Limits of message attributes and ids.
@@ -109,12 +111,6 @@ func Check[V any](attrs map[string]V, value func(V) Value, sentinel error) (int,
 	return size, nil
 }
 
-// highBits and spaces are 0x80 and 0x20 in each byte of a word.
-const (
-	highBits = 0x8080808080808080
-	spaces   = 0x2020202020202020
-)
-
 // firstBadChar returns the byte offset and value of the first character of
 // s that the service does not allow (#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to
 // #xFFFD | #x10000 to #x10FFFF), or of the first byte that is not UTF-8
@@ -125,10 +121,7 @@ func firstBadChar(s string) (int, rune, bool) {
 		// JSON message mostly is: no byte with its high bit set, and none
 		// below 0x20 (a borrow out of a byte under 0x20 sets its high bit).
 		if i+8 <= len(s) {
-			c := s[i : i+8] // one load, where s[i+1] and on would each be checked
-			w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
-				uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
-			if w&highBits == 0 && (w-spaces)&^w&highBits == 0 {
+			if w := swar.Word(s[i : i+8]); swar.NonASCII(w) == 0 && swar.Below(w, 0x20) == 0 {
 				i += 8
 				continue
 			}
