@@ -22,6 +22,15 @@ type Limits struct {
 	// put several items of one key in one call, in submission order. When
 	// false (DynamoDB, Kinesis), a call never holds two items of one key.
 	InOrder bool
+	// Ahead is how many Write calls beyond Config.MaxInFlight the
+	// dispatcher may make at once, to a backend that itself holds the
+	// requests that reach the service to Config.MaxInFlight at a time
+	// (the AWS backends, through an SDK client: internal/awscall's Gate).
+	// Such a Write builds and signs its request while the calls before it
+	// are under way, and sends it as soon as one of them ends: with one
+	// call in flight, the next is ready when the last returns. 0 for a
+	// backend whose every Write call is a call in flight.
+	Ahead int
 }
 
 // Sink is a backend whose items need no encoding: it measures items and
@@ -30,7 +39,8 @@ type Limits struct {
 //
 // The dispatcher calls Limits once, in New. Measure is called from the
 // goroutine that calls Submit, possibly from many goroutines at once. Write is
-// called from up to Config.MaxInFlight goroutines at once, never with an item
+// called from up to Config.MaxInFlight (plus Limits().Ahead) goroutines at
+// once, never with an item
 // whose key has an earlier item in another call still under way, and, unless
 // Limits().InOrder, never with two items of one non-empty key in one call.
 // Write must return soon after ctx ends. A Sink never retries, sleeps or keeps
@@ -50,7 +60,9 @@ type Sink[T any] interface {
 	// cause it; one wrapped with PermanentForAll fails every item of the
 	// call at once; any other error is retried, every item of the call
 	// again. Wrap an error with Throttle when the backend said it is
-	// overloaded, so that the dispatcher slows down.
+	// overloaded, so that the dispatcher slows down. An error that wraps
+	// ErrClosed, once ctx has ended, says that the call was never sent:
+	// its items are then failed with ErrClosed, not ErrOutcomeUnknown.
 	Write(ctx context.Context, items []T) (Outcome, error)
 }
 
@@ -125,7 +137,10 @@ type Config struct {
 	// item. 0: no timed flush; items wait for a full batch, Flush or Close.
 	FlushInterval time.Duration
 	// MaxInFlight is the most concurrent Write calls. 0:
-	// DefaultMaxInFlight. While the Write calls of a Sink take under 5 µs
+	// DefaultMaxInFlight. A backend whose Limits().Ahead is set gets that
+	// many more Write calls, which prepare their requests but wait for one
+	// of MaxInFlight turns to send them: the AWS backends hold the calls
+	// that reach the service to MaxInFlight so. While the Write calls of a Sink take under 5 µs
 	// on average (a Sink in memory, not over a network), they go one at a
 	// time, unless one has taken over a millisecond: one writer keeps up
 	// with such a Sink, and more would only wait for each other.

@@ -49,7 +49,7 @@ type Dispatcher[T any] struct {
 // settings are a Dispatcher's configuration, fixed in New.
 type settings struct {
 	limits      Limits // with MaxItems set to the batch size in use
-	maxInFlight int
+	maxInFlight int    // writers: Config.MaxInFlight plus Limits.Ahead
 	maxBuf      int
 	maxBufBytes int
 	interval    time.Duration
@@ -133,7 +133,7 @@ func newDispatcher[T any](sink Sink[T], cfg Config, prefix string) (*Dispatcher[
 		sink: sink,
 		settings: settings{
 			limits:      lim,
-			maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight),
+			maxInFlight: orDefault(cfg.MaxInFlight, DefaultMaxInFlight) + lim.Ahead,
 			maxBuf:      orDefault(cfg.MaxBuffered, max(DefaultMaxBuffered, 2*orDefault(cfg.MaxInFlight, DefaultMaxInFlight)*lim.MaxItems)),
 			maxBufBytes: orDefault(cfg.MaxBufferedBytes, DefaultMaxBufferedBytes),
 			interval:    cfg.FlushInterval,
@@ -183,6 +183,8 @@ func checkConfig(cfg Config, lim Limits) error {
 		return fmt.Errorf("batch: Sink Limits().MaxItemBytes %d is negative", lim.MaxItemBytes)
 	case lim.MaxBatchBytes < 0:
 		return fmt.Errorf("batch: Sink Limits().MaxBatchBytes %d is negative", lim.MaxBatchBytes)
+	case lim.Ahead < 0:
+		return fmt.Errorf("batch: Sink Limits().Ahead %d is negative", lim.Ahead)
 	case cfg.MaxBatchItems < 0:
 		return fmt.Errorf("batch: Config.MaxBatchItems %d is negative", cfg.MaxBatchItems)
 	case cfg.MaxBatchItems > lim.MaxItems:

@@ -239,8 +239,9 @@ func (d *Dispatcher[T]) settleLocked(entries []*entry[T], out Outcome, err error
 	case d.ctx.Err() != nil:
 		d.callErrors++
 		// Close gave up while the call was under way: it may have been
-		// applied.
-		d.failStoppedLocked(entries, true)
+		// applied, unless the sink says it was never sent (an error
+		// wrapping ErrClosed).
+		d.failStoppedLocked(entries, !errors.Is(err, ErrClosed))
 	case IsPermanent(err):
 		d.callErrors++
 		d.log.Warn("batch: items refused", "items", len(entries), "code", errorCode(err))
