@@ -3,6 +3,7 @@ package awscall
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync/atomic"
 
@@ -24,7 +25,8 @@ import (
 // the request (and, through the request body, by net/http's): it is not for
 // two requests.
 type Call struct {
-	svc *Service
+	svc  *Service
+	gate *Gate // nil: none (Gated)
 	// built says the SDK built the request's middleware stack with the
 	// probe in it: a Client that is not the SDK's (a test double) never
 	// does, and its errors are classified by their types alone.
@@ -65,7 +67,9 @@ type ClientDo = smithyhttp.ClientDo
 //   - the HTTP client hands net/http the request body without its WriteTo
 //     method, and records whether each attempt's body was read whole;
 //   - a middleware marks each attempt, so that Classify knows how far the
-//     request went.
+//     request went;
+//   - with a Gate (Gated), each attempt, built and signed, waits in the
+//     HTTP client for its turn to be sent.
 //
 // H is the service's HTTPClient interface type.
 func Install[H ClientDo](c *Call, retryer *aws.Retryer, client *H, apiOptions *[]func(*middleware.Stack) error) {
@@ -80,8 +84,10 @@ func Install[H ClientDo](c *Call, retryer *aws.Retryer, client *H, apiOptions *[
 
 // Classify returns err, the error of the request c watched, marked for the
 // core (see the package doc): batch.Throttle, batch.Permanent,
-// batch.PermanentForAll or batch.MaybeWritten, or unmarked (retried). It
-// never reads err's message. ctx is the request's context: an error after it
+// batch.PermanentForAll or batch.MaybeWritten, or unmarked (retried); and
+// wrapping batch.ErrClosed if ctx ended before any attempt was handed to the
+// HTTP client, which tells the core the call was never sent. It never reads
+// err's message. ctx is the request's context: an error after it
 // ended is never taken for a client error.
 func (c *Call) Classify(ctx context.Context, err error) error {
 	if err == nil {
@@ -91,7 +97,16 @@ func (c *Call) Classify(ctx context.Context, err error) error {
 		return batch.MaybeWritten(err)
 	}
 	if transient(ctx, err) {
+		if ctx.Err() != nil && c.built.Load() && !c.reached.Load() {
+			// Ended before any attempt was handed to the HTTP client
+			// (waiting at the Gate, say): never sent, which the core
+			// reads in batch.ErrClosed.
+			return fmt.Errorf("%w: the call was not sent: %w", batch.ErrClosed, err)
+		}
 		return c.maybe(err) // the core gives up when its own context ends
+	}
+	if errors.Is(err, errTurnTimeout) {
+		return c.maybe(err) // this attempt was not sent: retried
 	}
 	var inv smithy.InvalidParamsError
 	if errors.As(err, &inv) {

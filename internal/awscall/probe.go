@@ -48,8 +48,9 @@ func (c *Call) handleAttempt(ctx context.Context, in middleware.FinalizeInput, n
 	return out, md, err
 }
 
-// httpClient is the HTTP client of a request that a Call watches: it marks
-// the attempt as reached, hands net/http a body that has no WriteTo method
+// httpClient is the HTTP client of a request that a Call watches: it waits
+// for the call's turn at its Gate, if any, marks the attempt as reached,
+// hands net/http a body that has no WriteTo method
 // and notes when that body has been read whole.
 //
 // Why no WriteTo: smithy-go's request body returns io.EOF from WriteTo once
@@ -70,6 +71,13 @@ type httpClient struct {
 func (h *httpClient) Do(req *http.Request) (*http.Response, error) {
 	a, _ := req.Context().Value(attemptKey{}).(*attempt)
 	if h.call != nil {
+		if g := h.call.gate; g != nil {
+			// Built and signed: wait for a call on the wire to end.
+			if err := g.enter(req.Context()); err != nil {
+				return nil, err
+			}
+			defer g.leave()
+		}
 		h.call.reached.Store(true)
 	}
 	if req.Body != nil && req.Body != http.NoBody {

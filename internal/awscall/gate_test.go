@@ -1,0 +1,172 @@
+package awscall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/batchutils/batchutils/batch"
+)
+
+func TestNewGate(t *testing.T) {
+	tests := []struct {
+		name        string
+		maxInFlight int
+		sdk         bool
+		wantTurns   int // 0: no gate
+		wantAhead   int
+	}{
+		{name: "not the SDK's client", maxInFlight: 4, sdk: false},
+		{name: "the SDK's client", maxInFlight: 3, sdk: true, wantTurns: 3, wantAhead: 1},
+		{name: "the default MaxInFlight", maxInFlight: 0, sdk: true, wantTurns: batch.DefaultMaxInFlight, wantAhead: 1},
+		{name: "a negative MaxInFlight, refused later by the core", maxInFlight: -2, sdk: true, wantTurns: 1, wantAhead: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g, ahead := NewGate(tc.maxInFlight, tc.sdk)
+			turns := 0
+			if g != nil {
+				turns = cap(g.turns)
+			}
+			if diff := cmp.Diff([2]int{tc.wantTurns, tc.wantAhead}, [2]int{turns, ahead}); diff != "" {
+				t.Errorf("NewGate(%d, %v): [turns, ahead] mismatch (-want +got):\n%s", tc.maxInFlight, tc.sdk, diff)
+			}
+		})
+	}
+}
+
+// gatedPut makes one PutRecords call of one record through a Call gated by
+// g, and returns its classified error.
+func gatedPut(ctx context.Context, client *kinesis.Client, g *Gate) error {
+	in := &kinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{
+		{Data: []byte("record"), PartitionKey: aws.String("k")},
+	}}
+	call := Kinesis.NewCall().Gated(g)
+	_, err := client.PutRecords(ctx, in, func(o *kinesis.Options) {
+		Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+	})
+	return call.Classify(ctx, err)
+}
+
+// TestGateHoldsTheCallsOnTheWire runs more gated calls at once than the
+// gate has turns, through a real SDK client, against a server that holds
+// every request until the test lets it go: the server never has more
+// requests at once than the gate's turns, and every call ends answered.
+func TestGateHoldsTheCallsOnTheWire(t *testing.T) {
+	for _, turns := range []int{1, 2} {
+		t.Run(fmt.Sprintf("turns=%d", turns), func(t *testing.T) {
+			var (
+				now, most atomic.Int64
+				arrived   = make(chan struct{}, 16)
+				release   = make(chan struct{})
+			)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := now.Add(1)
+				for {
+					m := most.Load()
+					if n <= m || most.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				arrived <- struct{}{}
+				<-release
+				now.Add(-1)
+				answer(w, 1)
+			}))
+			t.Cleanup(srv.Close)
+			client := kinesisClient(t, srv.URL, nil)
+			g, _ := NewGate(turns, true)
+			const calls = 5
+			errs := make([]error, calls)
+			var wg sync.WaitGroup
+			for i := range calls {
+				wg.Go(func() { errs[i] = gatedPut(t.Context(), client, g) })
+			}
+			for range calls {
+				select {
+				case <-arrived:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("a request did not reach the server; at most %d at once so far", most.Load())
+				}
+				// The requests at the gate have had time to pass it, if
+				// they could.
+				time.Sleep(5 * time.Millisecond)
+				release <- struct{}{}
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+			if got := most.Load(); got != int64(turns) {
+				t.Errorf("the server had at most %d requests at once, want %d (the gate's turns)", got, turns)
+			}
+		})
+	}
+}
+
+// TestGateUnsent checks what becomes of a request that never passes the
+// gate: when its context ends, its error says the call was not sent
+// (batch.ErrClosed) and is retried, never taken as possibly applied; when
+// it waits longer than maxGateWait, it is retried too. The server never
+// sees it.
+func TestGateUnsent(t *testing.T) {
+	old := maxGateWait
+	maxGateWait = 20 * time.Millisecond
+	t.Cleanup(func() { maxGateWait = old })
+	tests := []struct {
+		name       string
+		cancel     bool // the context ends while the request waits
+		wantClosed bool
+	}{
+		{name: "context ended", cancel: true, wantClosed: true},
+		{name: "waited too long", cancel: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				answer(w, 1)
+			}))
+			t.Cleanup(srv.Close)
+			client := kinesisClient(t, srv.URL, nil)
+			g, _ := NewGate(1, true)
+			g.turns <- struct{}{} // a call on the wire that does not end
+			ctx := t.Context()
+			if tc.cancel {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				time.AfterFunc(10*time.Millisecond, cancel)
+			}
+			err := gatedPut(ctx, client, g)
+			if err == nil {
+				t.Fatal("PutRecords passed a gate with no turn free")
+			}
+			if got := markOf(err); got != retried {
+				t.Errorf("PutRecords: %v: classified %q, want %q", err, got, retried)
+			}
+			if got := errors.Is(err, batch.ErrClosed); got != tc.wantClosed {
+				t.Errorf("PutRecords: %v: errors.Is(err, batch.ErrClosed) = %v, want %v", err, got, tc.wantClosed)
+			}
+			if !tc.cancel && !errors.Is(err, errTurnTimeout) {
+				t.Errorf("PutRecords: %v, want errTurnTimeout", err)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("the server got %d requests, want none", n)
+			}
+		})
+	}
+}
