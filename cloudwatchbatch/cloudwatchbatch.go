@@ -90,7 +90,7 @@ func New(client Client, cfg Config) (*Dispatcher, error) {
 	case ns == "" || len(ns) > 255 || !printableASCII(ns) || ns[0] == ':' || strings.HasPrefix(ns, "AWS/"):
 		return nil, fmt.Errorf("cloudwatchbatch: Config.Namespace %q is not 1 to 255 printable ASCII characters starting with neither \":\" nor \"AWS/\"", ns)
 	}
-	f, err := batch.NewFront(newWriter(client, cfg.Namespace), cfg.Batch)
+	f, err := batch.NewFront(newWriter(client, cfg.Namespace, cfg.Batch.MaxInFlight), cfg.Batch)
 	if err != nil {
 		return nil, err
 	}

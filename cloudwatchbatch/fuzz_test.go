@@ -59,7 +59,7 @@ func FuzzSize(f *testing.F) {
 			Unit:       types.StandardUnit(unit),
 			Timestamp:  aws.Time(time.Now().Add(-time.Hour)),
 		}
-		w := newWriter(nil, ns)
+		w := newWriter(nil, ns, 0)
 		e, err := w.Encode(m)
 		if err != nil {
 			return

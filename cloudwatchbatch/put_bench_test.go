@@ -50,7 +50,7 @@ func BenchmarkEncode(b *testing.B) {
 	for _, kind := range benchKinds {
 		b.Run(kind, func(b *testing.B) {
 			data := benchData[kind]
-			w := newWriter(nopClient{}, "batchutils/bench")
+			w := newWriter(nopClient{}, "batchutils/bench", 0)
 			testutil.LoopOver(b, data, func(it types.MetricDatum) error {
 				_, err := w.Encode(it)
 				return err

@@ -24,13 +24,17 @@ type writer struct {
 	client    Client
 	namespace string
 	limits    batch.Limits
+	gate      *awscall.Gate
 }
 
-func newWriter(client Client, namespace string) *writer {
+func newWriter(client Client, namespace string, maxInFlight int) *writer {
 	// What a request holds besides its data: Action, Version, Namespace.
 	room := MaxBatchBytes - len("Action=PutMetricData&Version=2010-08-01&Namespace=") - escapedLen(namespace)
-	return &writer{client: client, namespace: namespace,
+	w := &writer{client: client, namespace: namespace,
 		limits: batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: room, MaxBatchBytes: room}}
+	_, sdk := client.(*cloudwatch.Client)
+	w.gate, w.limits.Ahead = awscall.NewGate(maxInFlight, sdk)
+	return w
 }
 
 // Limits returns PutMetricData's limits: 1,000 data and 1 MB a call.
@@ -65,7 +69,7 @@ func (w *writer) Encode(m types.MetricDatum) (batch.Entry[types.MetricDatum], er
 // datum holds (batch.Permanent) makes the core split the batch to isolate it.
 func (w *writer) Write(ctx context.Context, data []types.MetricDatum) (batch.Outcome, error) {
 	in := &cloudwatch.PutMetricDataInput{Namespace: aws.String(w.namespace), MetricData: data}
-	call := awscall.CloudWatch.NewCall()
+	call := awscall.CloudWatch.NewCall().Gated(w.gate)
 	_, err := w.client.PutMetricData(ctx, in, func(o *cloudwatch.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
 	})

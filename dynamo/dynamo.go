@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/batchutils/batchutils/batch"
+	"github.com/batchutils/batchutils/internal/awscall"
 	"github.com/batchutils/batchutils/internal/ddbsize"
 )
 
@@ -142,10 +143,10 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 			cfg.EncoderOptions(o)
 		}
 	})
-	w.limits = batch.Limits{
-		MaxItems:      MaxBatchItems,
-		MaxBatchBytes: MaxBatchBytes - envelopeBytes(cfg.Table),
-	}
+	_, sdk := client.(*dynamodb.Client)
+	w.gate, w.limits.Ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
+	w.limits.MaxItems = MaxBatchItems
+	w.limits.MaxBatchBytes = MaxBatchBytes - envelopeBytes(cfg.Table)
 	f, err := batch.NewFront(w, cfg.Batch)
 	if err != nil {
 		return nil, err

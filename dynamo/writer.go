@@ -27,6 +27,7 @@ type writer[T any] struct {
 	walk   bool        // T may hold an interface or itself: checkValues each item
 	tagKey string      // the encoder's TagKey, for checkValues
 	plan   *structPlan // nil: attributevalue marshals the items (typed.go)
+	gate   *awscall.Gate
 }
 
 // JSON around one write request in the body.
@@ -457,7 +458,7 @@ func (w *writer[T]) Name() string { return "dynamo" }
 // anything) are marked batch.Permanent or batch.PermanentForAll, throttling
 // batch.Throttle, a call sent without an answer batch.MaybeWritten.
 func (w *writer[T]) Write(ctx context.Context, wrs []types.WriteRequest) (batch.Outcome, error) {
-	call := awscall.DynamoDB.NewCall()
+	call := awscall.DynamoDB.NewCall().Gated(w.gate)
 	out, err := w.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 		RequestItems: map[string][]types.WriteRequest{w.cfg.Table: wrs},
 	}, func(o *dynamodb.Options) {

@@ -110,7 +110,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if err := checkNames(cfg.Source, cfg.DetailType, true); err != nil {
 		return nil, fmt.Errorf("eventbridgebatch: Config: %w", err)
 	}
-	f, err := batch.NewFront(newWriter[T](client, cfg.EventBus, cfg.Source, cfg.DetailType), cfg.Batch)
+	f, err := batch.NewFront(newWriter[T](client, cfg.EventBus, cfg.Source, cfg.DetailType, cfg.Batch.MaxInFlight), cfg.Batch)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ var benchConfig = Config{Source: "shop.orders", DetailType: "OrderPlaced"}
 
 // benchEncode encodes items in turn, len(items) a power of two.
 func benchEncode[T any](b *testing.B, items []T, cfg Config) {
-	w := newWriter[T](nopClient{}, cfg.EventBus, cfg.Source, cfg.DetailType)
+	w := newWriter[T](nopClient{}, cfg.EventBus, cfg.Source, cfg.DetailType, 0)
 	testutil.LoopOver(b, items, func(it T) error {
 		_, err := w.Encode(it)
 		return err

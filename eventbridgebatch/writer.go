@@ -24,11 +24,15 @@ type writer[T any] struct {
 	// sourcePtr and detailTypePtr point to source and detailType: the
 	// entries of the events that take Config's share them (nil if unset).
 	sourcePtr, detailTypePtr *string
+	gate                     *awscall.Gate
+	ahead                    int // batch.Limits.Ahead: 1 with a gate
 }
 
 // newWriter returns the writer of a Dispatcher; bus "" is the default bus.
-func newWriter[T any](client Client, bus, source, detailType string) *writer[T] {
+func newWriter[T any](client Client, bus, source, detailType string, maxInFlight int) *writer[T] {
 	w := &writer[T]{client: client, source: source, detailType: detailType}
+	_, sdk := client.(*eventbridge.Client)
+	w.gate, w.ahead = awscall.NewGate(maxInFlight, sdk)
 	if bus != "" {
 		w.bus = &bus
 	}
@@ -44,7 +48,7 @@ func newWriter[T any](client Client, bus, source, detailType string) *writer[T] 
 // Limits returns PutEvents' limits: 10 entries, whose sizes add up to less
 // than MaxBatchBytes. Events have no key, and no order.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxBatchBytes - 1, MaxBatchBytes: MaxBatchBytes - 1}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxBatchBytes - 1, MaxBatchBytes: MaxBatchBytes - 1, Ahead: w.ahead}
 }
 
 // Name names the package in the errors of Config.Batch.
@@ -156,7 +160,7 @@ func detailOf(d any) (string, error) {
 // retried (the first is a throttle), one with another code fails with an
 // *EntryError. An error of the whole call is classified by internal/awscall.
 func (w *writer[T]) Write(ctx context.Context, entries []types.PutEventsRequestEntry) (batch.Outcome, error) {
-	call := awscall.EventBridge.NewCall()
+	call := awscall.EventBridge.NewCall().Gated(w.gate)
 	out, err := w.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries}, func(o *eventbridge.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
 	})

@@ -78,7 +78,7 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if !validStreamName(cfg.DeliveryStream) {
 		return nil, fmt.Errorf("firehosebatch: Config.DeliveryStream %q is not 1 to 64 of a-z A-Z 0-9 _ . -", cfg.DeliveryStream)
 	}
-	f, err := batch.NewFront(&writer[T]{client: client, stream: cfg.DeliveryStream}, cfg.Batch)
+	f, err := batch.NewFront(newWriter[T](client, cfg), cfg.Batch)
 	if err != nil {
 		return nil, err
 	}

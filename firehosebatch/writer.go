@@ -17,12 +17,22 @@ import (
 type writer[T any] struct {
 	client Client
 	stream string
+	gate   *awscall.Gate
+	ahead  int // batch.Limits.Ahead: 1 with a gate
+}
+
+// newWriter returns the writer of a Dispatcher with cfg.
+func newWriter[T any](client Client, cfg Config) *writer[T] {
+	w := &writer[T]{client: client, stream: cfg.DeliveryStream}
+	_, sdk := client.(*firehose.Client)
+	w.gate, w.ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
+	return w
 }
 
 // Limits returns PutRecordBatch's limits: 500 records, each of at most
 // 1,000 KiB, 4 MiB in all.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxBatchBytes}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxBatchBytes, Ahead: w.ahead}
 }
 
 // Name names the package in the errors of Config.Batch.
@@ -65,7 +75,7 @@ func (w *writer[T]) Encode(item T) (batch.Entry[types.Record], error) {
 // by internal/awscall.
 func (w *writer[T]) Write(ctx context.Context, records []types.Record) (batch.Outcome, error) {
 	in := &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String(w.stream), Records: records}
-	call := awscall.Firehose.NewCall()
+	call := awscall.Firehose.NewCall().Gated(w.gate)
 	out, err := w.client.PutRecordBatch(ctx, in, func(o *firehose.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
 		o.Protocol = awscall.FastAnswer(awscall.FastBody(o.Protocol, putRecordBatchBody), putRecordBatchAnswer)

@@ -24,6 +24,7 @@ type writer[T any] struct {
 	ordered bool
 	limits  batch.Limits
 	agg     *aggregator // with Config.Aggregate, else nil
+	gate    *awscall.Gate
 }
 
 func newWriter[T any](client Client, cfg Config) *writer[T] {
@@ -42,6 +43,8 @@ func newWriter[T any](client Client, cfg Config) *writer[T] {
 	if cfg.Aggregate {
 		w.agg, w.limits = newAggregator(client, cfg)
 	}
+	_, sdk := client.(*kinesis.Client)
+	w.gate, w.limits.Ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
 	return w
 }
 
@@ -207,7 +210,7 @@ func (w *writer[T]) put(ctx context.Context, entries []types.PutRecordsRequestEn
 	} else {
 		in.StreamName = aws.String(w.stream)
 	}
-	call := awscall.Kinesis.NewCall()
+	call := awscall.Kinesis.NewCall().Gated(w.gate)
 	out, err := w.client.PutRecords(ctx, in, func(o *kinesis.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
 		o.Protocol = awscall.FastAnswer(awscall.FastBody(o.Protocol, putRecordsBody), putRecordsAnswer)

@@ -149,6 +149,8 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if w.maxBytes == 0 {
 		w.maxBytes = DefaultMaxMessageBytes
 	}
+	_, sdk := client.(*sns.Client)
+	w.gate, w.ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
 	if fifo {
 		cfg.Batch.Duplicates = batch.KeepDuplicates
 	}

@@ -25,13 +25,15 @@ type writer[T any] struct {
 	fifo     bool
 	cbd      bool // content-based deduplication
 	maxBytes int
+	gate     *awscall.Gate
+	ahead    int // batch.Limits.Ahead: 1 with a gate
 }
 
 // Limits returns PublishBatch's limits: 10 entries, each message and the
 // call at most Config.MaxMessageBytes. On a FIFO topic, a call publishes its
 // entries in order.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: w.maxBytes, MaxBatchBytes: w.maxBytes, InOrder: w.fifo}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: w.maxBytes, MaxBatchBytes: w.maxBytes, InOrder: w.fifo, Ahead: w.ahead}
 }
 
 // Name names the package in the errors of Config.Batch.
@@ -130,7 +132,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.PublishBatchReque
 	for i := range entries {
 		entries[i].Id = &idbatch.IDs[i] // entries is the call's own copy
 	}
-	call := awscall.SNS.NewCall()
+	call := awscall.SNS.NewCall().Gated(w.gate)
 	out, err := w.client.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: &w.topic, PublishBatchRequestEntries: entries}, func(o *sns.Options) {
 		awscall.Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
 	})

@@ -219,6 +219,8 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 		MaxBatchBytes: MaxBatchBytes,
 		InOrder:       fifo,
 	}
+	_, sdk := client.(*sqs.Client)
+	w.gate, w.limits.Ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
 	bc := cfg.Batch
 	if fifo {
 		bc.Duplicates = batch.KeepDuplicates

@@ -24,6 +24,7 @@ type writer[T any] struct {
 	maxBytes int
 	limits   batch.Limits
 	checkMD5 bool // compare each message's MD5 in the answer with its body's
+	gate     *awscall.Gate
 }
 
 // Limits returns SendMessageBatch's limits: 10 entries, each message at
@@ -49,7 +50,7 @@ func (w *writer[T]) Write(ctx context.Context, entries []types.SendMessageBatchR
 	for i := range entries {
 		entries[i].Id = &idbatch.IDs[i] // entries is the call's own copy
 	}
-	call := awscall.SQS.NewCall()
+	call := awscall.SQS.NewCall().Gated(w.gate)
 	out, err := w.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{
 		QueueUrl: &w.queueURL,
 		Entries:  entries,
