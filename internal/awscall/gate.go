@@ -28,8 +28,9 @@ type Gate struct {
 
 // maxGateWait bounds the wait of a signed request for its turn. A SigV4
 // signature expires five minutes after it was made; a request that waited
-// longer than this goes back to the dispatcher, unsent, to be retried (and
-// signed again), rather than be refused by the service.
+// longer than this, once its turn comes, goes back to the dispatcher
+// unsent, to be retried (and signed again), rather than be refused by the
+// service.
 var maxGateWait = time.Minute // a variable for the tests
 
 // errTurnTimeout is the error of a request that waited maxGateWait at the
@@ -52,24 +53,26 @@ func NewGate(maxInFlight int, sdk bool) (*Gate, int) {
 	return &Gate{turns: make(chan struct{}, max(maxInFlight, 1))}, 1
 }
 
-// enter waits for a turn to send, until ctx ends or maxGateWait has passed.
-// A request refused at the gate was not sent (Classify says so).
+// enter waits for a turn to send, until ctx ends. A request refused at the
+// gate was not sent (Classify says so): one whose context ended, and one
+// that waited longer than maxGateWait, whose turn goes to the next.
 func (g *Gate) enter(ctx context.Context) error {
 	select {
 	case g.turns <- struct{}{}:
 		return nil
 	default:
 	}
-	t := time.NewTimer(maxGateWait)
-	defer t.Stop()
+	start := time.Now()
 	select {
 	case g.turns <- struct{}{}:
-		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("awscall: the request was not sent: %w", context.Cause(ctx))
-	case <-t.C:
+	}
+	if time.Since(start) > maxGateWait {
+		g.leave()
 		return errTurnTimeout
 	}
+	return nil
 }
 
 // leave ends a turn.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/batchutils/batchutils/batch"
@@ -47,14 +48,25 @@ func TestNewGate(t *testing.T) {
 }
 
 // gatedPut makes one PutRecords call of one record through a Call gated by
-// g, and returns its classified error.
-func gatedPut(ctx context.Context, client *kinesis.Client, g *Gate) error {
+// g, and returns its classified error. It counts the SDK's attempts in
+// attempts, if set.
+func gatedPut(ctx context.Context, client *kinesis.Client, g *Gate, attempts *atomic.Int64) error {
 	in := &kinesis.PutRecordsInput{StreamName: aws.String("s"), Records: []types.PutRecordsRequestEntry{
 		{Data: []byte("record"), PartitionKey: aws.String("k")},
 	}}
 	call := Kinesis.NewCall().Gated(g)
 	_, err := client.PutRecords(ctx, in, func(o *kinesis.Options) {
 		Install(call, &o.Retryer, &o.HTTPClient, &o.APIOptions)
+		if attempts != nil {
+			o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+				return st.Finalize.Insert(middleware.FinalizeMiddlewareFunc("test.Attempts", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+					middleware.FinalizeOutput, middleware.Metadata, error,
+				) {
+					attempts.Add(1)
+					return next.HandleFinalize(ctx, in)
+				}), "Retry", middleware.After)
+			})
+		}
 	})
 	return call.Classify(ctx, err)
 }
@@ -91,7 +103,7 @@ func TestGateHoldsTheCallsOnTheWire(t *testing.T) {
 			errs := make([]error, calls)
 			var wg sync.WaitGroup
 			for i := range calls {
-				wg.Go(func() { errs[i] = gatedPut(t.Context(), client, g) })
+				wg.Go(func() { errs[i] = gatedPut(t.Context(), client, g, nil) })
 			}
 			for range calls {
 				select {
@@ -117,22 +129,25 @@ func TestGateHoldsTheCallsOnTheWire(t *testing.T) {
 	}
 }
 
-// TestGateUnsent checks what becomes of a request that never passes the
-// gate: when its context ends, its error says the call was not sent
-// (batch.ErrClosed) and is retried, never taken as possibly applied; when
-// it waits longer than maxGateWait, it is retried too. The server never
-// sees it.
+// TestGateUnsent checks what becomes of a request that waits at the gate
+// too long: when its context ends first, its error says the call was not
+// sent (batch.ErrClosed) and is retried, never taken as possibly applied,
+// and the server never sees it; when its turn comes after maxGateWait, the
+// attempt goes back unsent and the SDK's next attempt, signed again, is the
+// one sent.
 func TestGateUnsent(t *testing.T) {
 	old := maxGateWait
 	maxGateWait = 20 * time.Millisecond
 	t.Cleanup(func() { maxGateWait = old })
 	tests := []struct {
-		name       string
-		cancel     bool // the context ends while the request waits
-		wantClosed bool
+		name         string
+		cancel       bool // the context ends while the request waits; else the turn comes after maxGateWait
+		wantErr      bool
+		wantRequests int64
+		wantAttempts int64
 	}{
-		{name: "context ended", cancel: true, wantClosed: true},
-		{name: "waited too long", cancel: false},
+		{name: "context ended", cancel: true, wantErr: true, wantRequests: 0, wantAttempts: 1},
+		{name: "turn after maxGateWait", cancel: false, wantErr: false, wantRequests: 1, wantAttempts: 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,28 +159,31 @@ func TestGateUnsent(t *testing.T) {
 			t.Cleanup(srv.Close)
 			client := kinesisClient(t, srv.URL, nil)
 			g, _ := NewGate(1, true)
-			g.turns <- struct{}{} // a call on the wire that does not end
+			g.turns <- struct{}{} // a call on the wire
 			ctx := t.Context()
 			if tc.cancel {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithCancel(ctx)
 				time.AfterFunc(10*time.Millisecond, cancel)
+			} else {
+				time.AfterFunc(3*maxGateWait, g.leave) // it ends late
 			}
-			err := gatedPut(ctx, client, g)
-			if err == nil {
-				t.Fatal("PutRecords passed a gate with no turn free")
+			var attempts atomic.Int64
+			err := gatedPut(ctx, client, g, &attempts)
+			if gotErr := err != nil; gotErr != tc.wantErr {
+				t.Fatalf("PutRecords: %v, want an error: %v", err, tc.wantErr)
 			}
-			if got := markOf(err); got != retried {
-				t.Errorf("PutRecords: %v: classified %q, want %q", err, got, retried)
+			if tc.wantErr {
+				if got := markOf(err); got != retried {
+					t.Errorf("PutRecords: %v: classified %q, want %q", err, got, retried)
+				}
+				if !errors.Is(err, batch.ErrClosed) {
+					t.Errorf("PutRecords: %v, want it to wrap batch.ErrClosed", err)
+				}
 			}
-			if got := errors.Is(err, batch.ErrClosed); got != tc.wantClosed {
-				t.Errorf("PutRecords: %v: errors.Is(err, batch.ErrClosed) = %v, want %v", err, got, tc.wantClosed)
-			}
-			if !tc.cancel && !errors.Is(err, errTurnTimeout) {
-				t.Errorf("PutRecords: %v, want errTurnTimeout", err)
-			}
-			if n := requests.Load(); n != 0 {
-				t.Errorf("the server got %d requests, want none", n)
+			got := [2]int64{requests.Load(), attempts.Load()}
+			if diff := cmp.Diff([2]int64{tc.wantRequests, tc.wantAttempts}, got); diff != "" {
+				t.Errorf("[requests at the server, the SDK's attempts] mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
