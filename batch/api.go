@@ -40,9 +40,9 @@ type Limits struct {
 // The dispatcher calls Limits once, in New. Measure is called from the
 // goroutine that calls Submit, possibly from many goroutines at once. Write is
 // called from up to Config.MaxInFlight (plus Limits().Ahead) goroutines at
-// once, never with an item
-// whose key has an earlier item in another call still under way, and, unless
-// Limits().InOrder, never with two items of one non-empty key in one call.
+// once, never with an item whose key has an earlier item in another call
+// still under way, and, unless Limits().InOrder, never with two items of one
+// non-empty key in one call.
 // Write must return soon after ctx ends. A Sink never retries, sleeps or keeps
 // items on its own: it says what happened to each item, and the dispatcher
 // decides what happens next. docs/backends.md is the guide to writing one.
@@ -140,10 +140,11 @@ type Config struct {
 	// DefaultMaxInFlight. A backend whose Limits().Ahead is set gets that
 	// many more Write calls, which prepare their requests but wait for one
 	// of MaxInFlight turns to send them: the AWS backends hold the calls
-	// that reach the service to MaxInFlight so. While the Write calls of a Sink take under 5 µs
-	// on average (a Sink in memory, not over a network), they go one at a
-	// time, unless one has taken over a millisecond: one writer keeps up
-	// with such a Sink, and more would only wait for each other.
+	// that reach the service to MaxInFlight so. While the Write calls of a
+	// Sink take under 5 µs on average (a Sink in memory, not over a
+	// network), they go one at a time, unless one has taken over a
+	// millisecond: one writer keeps up with such a Sink, and more would
+	// only wait for each other.
 	MaxInFlight int
 	// MaxBuffered is the number of items accepted but not yet written
 	// (pending, in flight or waiting for a retry) at which Submit blocks

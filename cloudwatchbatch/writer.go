@@ -30,11 +30,9 @@ type writer struct {
 func newWriter(client Client, namespace string, maxInFlight int) *writer {
 	// What a request holds besides its data: Action, Version, Namespace.
 	room := MaxBatchBytes - len("Action=PutMetricData&Version=2010-08-01&Namespace=") - escapedLen(namespace)
-	w := &writer{client: client, namespace: namespace,
-		limits: batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: room, MaxBatchBytes: room}}
-	_, sdk := client.(*cloudwatch.Client)
-	w.gate, w.limits.Ahead = awscall.NewGate(maxInFlight, sdk)
-	return w
+	gate := awscall.NewGate[*cloudwatch.Client](client, maxInFlight)
+	return &writer{client: client, namespace: namespace, gate: gate,
+		limits: batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: room, MaxBatchBytes: room, Ahead: gate.Ahead()}}
 }
 
 // Limits returns PutMetricData's limits: 1,000 data and 1 MB a call.

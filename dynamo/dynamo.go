@@ -143,10 +143,12 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 			cfg.EncoderOptions(o)
 		}
 	})
-	_, sdk := client.(*dynamodb.Client)
-	w.gate, w.limits.Ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
-	w.limits.MaxItems = MaxBatchItems
-	w.limits.MaxBatchBytes = MaxBatchBytes - envelopeBytes(cfg.Table)
+	w.gate = awscall.NewGate[*dynamodb.Client](client, cfg.Batch.MaxInFlight)
+	w.limits = batch.Limits{
+		MaxItems:      MaxBatchItems,
+		MaxBatchBytes: MaxBatchBytes - envelopeBytes(cfg.Table),
+		Ahead:         w.gate.Ahead(),
+	}
 	f, err := batch.NewFront(w, cfg.Batch)
 	if err != nil {
 		return nil, err

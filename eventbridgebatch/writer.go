@@ -25,14 +25,12 @@ type writer[T any] struct {
 	// entries of the events that take Config's share them (nil if unset).
 	sourcePtr, detailTypePtr *string
 	gate                     *awscall.Gate
-	ahead                    int // batch.Limits.Ahead: 1 with a gate
 }
 
 // newWriter returns the writer of a Dispatcher; bus "" is the default bus.
 func newWriter[T any](client Client, bus, source, detailType string, maxInFlight int) *writer[T] {
-	w := &writer[T]{client: client, source: source, detailType: detailType}
-	_, sdk := client.(*eventbridge.Client)
-	w.gate, w.ahead = awscall.NewGate(maxInFlight, sdk)
+	w := &writer[T]{client: client, source: source, detailType: detailType,
+		gate: awscall.NewGate[*eventbridge.Client](client, maxInFlight)}
 	if bus != "" {
 		w.bus = &bus
 	}
@@ -48,7 +46,7 @@ func newWriter[T any](client Client, bus, source, detailType string, maxInFlight
 // Limits returns PutEvents' limits: 10 entries, whose sizes add up to less
 // than MaxBatchBytes. Events have no key, and no order.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxBatchBytes - 1, MaxBatchBytes: MaxBatchBytes - 1, Ahead: w.ahead}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxBatchBytes - 1, MaxBatchBytes: MaxBatchBytes - 1, Ahead: w.gate.Ahead()}
 }
 
 // Name names the package in the errors of Config.Batch.

@@ -18,21 +18,18 @@ type writer[T any] struct {
 	client Client
 	stream string
 	gate   *awscall.Gate
-	ahead  int // batch.Limits.Ahead: 1 with a gate
 }
 
 // newWriter returns the writer of a Dispatcher with cfg.
 func newWriter[T any](client Client, cfg Config) *writer[T] {
-	w := &writer[T]{client: client, stream: cfg.DeliveryStream}
-	_, sdk := client.(*firehose.Client)
-	w.gate, w.ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
-	return w
+	return &writer[T]{client: client, stream: cfg.DeliveryStream,
+		gate: awscall.NewGate[*firehose.Client](client, cfg.Batch.MaxInFlight)}
 }
 
 // Limits returns PutRecordBatch's limits: 500 records, each of at most
 // 1,000 KiB, 4 MiB in all.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxBatchBytes, Ahead: w.ahead}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: MaxRecordBytes, MaxBatchBytes: MaxBatchBytes, Ahead: w.gate.Ahead()}
 }
 
 // Name names the package in the errors of Config.Batch.

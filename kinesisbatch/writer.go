@@ -43,8 +43,8 @@ func newWriter[T any](client Client, cfg Config) *writer[T] {
 	if cfg.Aggregate {
 		w.agg, w.limits = newAggregator(client, cfg)
 	}
-	_, sdk := client.(*kinesis.Client)
-	w.gate, w.limits.Ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
+	w.gate = awscall.NewGate[*kinesis.Client](client, cfg.Batch.MaxInFlight)
+	w.limits.Ahead = w.gate.Ahead()
 	return w
 }
 

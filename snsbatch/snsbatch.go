@@ -145,12 +145,11 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	case fifo && cfg.Batch.Duplicates != batch.RejectDuplicates && cfg.Batch.Duplicates != batch.KeepDuplicates:
 		return nil, fmt.Errorf("snsbatch: Config.Batch.Duplicates is %v for a FIFO topic: its message groups keep every message in order (batch.KeepDuplicates)", cfg.Batch.Duplicates)
 	}
-	w := &writer[T]{client: client, topic: cfg.TopicARN, fifo: fifo, cbd: cfg.ContentBasedDeduplication, maxBytes: cfg.MaxMessageBytes}
+	w := &writer[T]{client: client, topic: cfg.TopicARN, fifo: fifo, cbd: cfg.ContentBasedDeduplication, maxBytes: cfg.MaxMessageBytes,
+		gate: awscall.NewGate[*sns.Client](client, cfg.Batch.MaxInFlight)}
 	if w.maxBytes == 0 {
 		w.maxBytes = DefaultMaxMessageBytes
 	}
-	_, sdk := client.(*sns.Client)
-	w.gate, w.ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
 	if fifo {
 		cfg.Batch.Duplicates = batch.KeepDuplicates
 	}

@@ -26,14 +26,13 @@ type writer[T any] struct {
 	cbd      bool // content-based deduplication
 	maxBytes int
 	gate     *awscall.Gate
-	ahead    int // batch.Limits.Ahead: 1 with a gate
 }
 
 // Limits returns PublishBatch's limits: 10 entries, each message and the
 // call at most Config.MaxMessageBytes. On a FIFO topic, a call publishes its
 // entries in order.
 func (w *writer[T]) Limits() batch.Limits {
-	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: w.maxBytes, MaxBatchBytes: w.maxBytes, InOrder: w.fifo, Ahead: w.ahead}
+	return batch.Limits{MaxItems: MaxBatchItems, MaxItemBytes: w.maxBytes, MaxBatchBytes: w.maxBytes, InOrder: w.fifo, Ahead: w.gate.Ahead()}
 }
 
 // Name names the package in the errors of Config.Batch.

@@ -213,14 +213,14 @@ func New[T any](client Client, cfg Config) (*Dispatcher[T], error) {
 	if w.maxBytes == 0 {
 		w.maxBytes = MaxMessageBytes
 	}
+	w.gate = awscall.NewGate[*sqs.Client](client, cfg.Batch.MaxInFlight)
 	w.limits = batch.Limits{
 		MaxItems:      MaxBatchItems,
 		MaxItemBytes:  w.maxBytes,
 		MaxBatchBytes: MaxBatchBytes,
 		InOrder:       fifo,
+		Ahead:         w.gate.Ahead(),
 	}
-	_, sdk := client.(*sqs.Client)
-	w.gate, w.limits.Ahead = awscall.NewGate(cfg.Batch.MaxInFlight, sdk)
 	bc := cfg.Batch
 	if fifo {
 		bc.Duplicates = batch.KeepDuplicates

@@ -87,8 +87,8 @@ func Install[H ClientDo](c *Call, retryer *aws.Retryer, client *H, apiOptions *[
 // batch.PermanentForAll or batch.MaybeWritten, or unmarked (retried); and
 // wrapping batch.ErrClosed if ctx ended before any attempt was handed to the
 // HTTP client, which tells the core the call was never sent. It never reads
-// err's message. ctx is the request's context: an error after it
-// ended is never taken for a client error.
+// err's message. ctx is the request's context: an error after it ended is
+// never taken for a client error.
 func (c *Call) Classify(ctx context.Context, err error) error {
 	if err == nil {
 		return nil

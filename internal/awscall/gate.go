@@ -37,20 +37,29 @@ var maxGateWait = time.Minute // a variable for the tests
 // gate: it was not sent, and is retried.
 var errTurnTimeout = errors.New("awscall: the request was not sent: no call in flight ended in time")
 
-// NewGate returns the gate of a backend whose dispatcher runs maxInFlight
-// calls at once (0: batch.DefaultMaxInFlight), and the batch.Limits.Ahead
-// that goes with it: a gate and 1 if sdk says that the backend's client is
-// the SDK's own; nil and 0 otherwise.
-func NewGate(maxInFlight int, sdk bool) (*Gate, int) {
-	if !sdk {
-		return nil, 0
+// NewGate returns the gate of a backend whose client is client and whose
+// dispatcher runs maxInFlight calls at once (0: batch.DefaultMaxInFlight):
+// nil unless client is the SDK's own client, of type SDK
+// (*dynamodb.Client, ...).
+func NewGate[SDK any](client any, maxInFlight int) *Gate {
+	if _, sdk := client.(SDK); !sdk {
+		return nil
 	}
 	if maxInFlight == 0 {
 		maxInFlight = batch.DefaultMaxInFlight
 	}
 	// A negative MaxInFlight is refused by batch.NewFront; the gate must
 	// not panic before that.
-	return &Gate{turns: make(chan struct{}, max(maxInFlight, 1))}, 1
+	return &Gate{turns: make(chan struct{}, max(maxInFlight, 1))}
+}
+
+// Ahead is the batch.Limits.Ahead of a backend that sends through g: 1, or
+// 0 for a nil g.
+func (g *Gate) Ahead() int {
+	if g == nil {
+		return 0
+	}
+	return 1
 }
 
 // enter waits for a turn to send, until ctx ends. A request refused at the

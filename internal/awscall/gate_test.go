@@ -23,25 +23,25 @@ import (
 func TestNewGate(t *testing.T) {
 	tests := []struct {
 		name        string
+		client      any
 		maxInFlight int
-		sdk         bool
 		wantTurns   int // 0: no gate
 		wantAhead   int
 	}{
-		{name: "not the SDK's client", maxInFlight: 4, sdk: false},
-		{name: "the SDK's client", maxInFlight: 3, sdk: true, wantTurns: 3, wantAhead: 1},
-		{name: "the default MaxInFlight", maxInFlight: 0, sdk: true, wantTurns: batch.DefaultMaxInFlight, wantAhead: 1},
-		{name: "a negative MaxInFlight, refused later by the core", maxInFlight: -2, sdk: true, wantTurns: 1, wantAhead: 1},
+		{name: "not the SDK's client", client: struct{}{}, maxInFlight: 4},
+		{name: "the SDK's client", client: &kinesis.Client{}, maxInFlight: 3, wantTurns: 3, wantAhead: 1},
+		{name: "the default MaxInFlight", client: &kinesis.Client{}, maxInFlight: 0, wantTurns: batch.DefaultMaxInFlight, wantAhead: 1},
+		{name: "a negative MaxInFlight, refused later by the core", client: &kinesis.Client{}, maxInFlight: -2, wantTurns: 1, wantAhead: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g, ahead := NewGate(tc.maxInFlight, tc.sdk)
+			g := NewGate[*kinesis.Client](tc.client, tc.maxInFlight)
 			turns := 0
 			if g != nil {
 				turns = cap(g.turns)
 			}
-			if diff := cmp.Diff([2]int{tc.wantTurns, tc.wantAhead}, [2]int{turns, ahead}); diff != "" {
-				t.Errorf("NewGate(%d, %v): [turns, ahead] mismatch (-want +got):\n%s", tc.maxInFlight, tc.sdk, diff)
+			if diff := cmp.Diff([2]int{tc.wantTurns, tc.wantAhead}, [2]int{turns, g.Ahead()}); diff != "" {
+				t.Errorf("NewGate(%T, %d): [turns, Ahead] mismatch (-want +got):\n%s", tc.client, tc.maxInFlight, diff)
 			}
 		})
 	}
@@ -98,7 +98,7 @@ func TestGateHoldsTheCallsOnTheWire(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			client := kinesisClient(t, srv.URL, nil)
-			g, _ := NewGate(turns, true)
+			g := NewGate[*kinesis.Client](client, turns)
 			const calls = 5
 			errs := make([]error, calls)
 			var wg sync.WaitGroup
@@ -158,7 +158,7 @@ func TestGateUnsent(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			client := kinesisClient(t, srv.URL, nil)
-			g, _ := NewGate(1, true)
+			g := NewGate[*kinesis.Client](client, 1)
 			g.turns <- struct{}{} // a call on the wire
 			ctx := t.Context()
 			if tc.cancel {

@@ -50,8 +50,8 @@ func (c *Call) handleAttempt(ctx context.Context, in middleware.FinalizeInput, n
 
 // httpClient is the HTTP client of a request that a Call watches: it waits
 // for the call's turn at its Gate, if any, marks the attempt as reached,
-// hands net/http a body that has no WriteTo method
-// and notes when that body has been read whole.
+// hands net/http a body that has no WriteTo method and notes when that body
+// has been read whole.
 //
 // Why no WriteTo: smithy-go's request body returns io.EOF from WriteTo once
 // the SDK has closed it, which the SDK does as soon as the answer's headers
